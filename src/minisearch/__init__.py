@@ -1,0 +1,1 @@
+"""minisearch: a full-text search engine with its own on-disk index format."""
