@@ -1,0 +1,174 @@
+"""Timing of prefix and fuzzy expansion on a 1,000,000-term dictionary.
+
+Not part of the test suite. Run: ``python benchmarks/bench_expansion.py [--terms N]``.
+
+The dictionary is deterministic: seeded pseudo-words drawn letter by letter from English
+letter frequencies, lengths 3 to 15 (peaking around 7), deduplicated and sorted in
+code-point order. Each query set holds 200 words, half of them random pseudo-words and half
+dictionary words with one random edit (insert, delete, substitute or transpose). For every
+lookup we record the wall time and the DP rows the walk computed, and compare with a naive
+scan (one full OSA table per term, i.e. one row per character of every term), timed on a
+few lookups only because it takes seconds each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import time
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from minisearch.expansion import edit_distance, expand_fuzzy, expand_prefix, scan_fuzzy
+
+LETTERS = "etaoinshrdlcumwfgypbvkjxqz"
+# Relative frequencies of English letters (per cent), in the order of LETTERS.
+FREQUENCIES = [
+    12.7, 9.1, 8.2, 7.5, 7.0, 6.7, 6.3, 6.1, 6.0, 4.3, 4.0, 2.8, 2.8,
+    2.4, 2.4, 2.2, 2.0, 2.0, 1.9, 1.5, 1.0, 0.8, 0.15, 0.15, 0.10, 0.07,
+]  # fmt: skip
+LENGTHS = list(range(3, 16))
+LENGTH_WEIGHTS = [3, 6, 9, 12, 13, 12, 10, 8, 6, 4, 3, 2, 1]
+
+
+def pseudo_words(rng: np.random.Generator, count: int) -> list[str]:
+    """`count` random words from the letter-frequency model (not deduplicated)."""
+    letters = np.array(list(LETTERS))
+    probs = np.array(FREQUENCIES) / sum(FREQUENCIES)
+    weights = np.array(LENGTH_WEIGHTS) / sum(LENGTH_WEIGHTS)
+    lengths = rng.choice(LENGTHS, size=count, p=weights)
+    grid = letters[rng.choice(len(letters), size=(count, max(LENGTHS)), p=probs)]
+    return ["".join(row[:n]) for row, n in zip(grid.tolist(), lengths.tolist(), strict=True)]
+
+
+def build_dictionary(size: int, seed: int = 20240601) -> list[str]:
+    """`size` distinct pseudo-words in code-point order."""
+    rng = np.random.default_rng(seed)
+    words: set[str] = set()
+    while len(words) < size:
+        words.update(pseudo_words(rng, size - len(words) + size // 50))
+    pool = sorted(words)
+    keep = rng.choice(len(pool), size=size, replace=False)
+    return [pool[i] for i in np.sort(keep).tolist()]
+
+
+def one_edit(word: str, rnd: random.Random) -> str:
+    """`word` with one random insertion, deletion, substitution or adjacent transposition."""
+    pos = rnd.randrange(len(word))
+    kind = rnd.choice("idst" if len(word) > 1 else "is")
+    letter = rnd.choice(LETTERS)
+    if kind == "i":
+        return word[:pos] + letter + word[pos:]
+    if kind == "d":
+        return word[:pos] + word[pos + 1 :]
+    if kind == "s":
+        return word[:pos] + letter + word[pos + 1 :]
+    pos = min(pos, len(word) - 2)
+    return word[:pos] + word[pos + 1] + word[pos] + word[pos + 2 :]
+
+
+def queries(terms: Sequence[str], count: int, seed: int) -> list[str]:
+    """Half random pseudo-words, half dictionary words with one edit."""
+    rnd = random.Random(seed)
+    fresh = pseudo_words(np.random.default_rng(seed), count // 2)
+    edited = [one_edit(terms[rnd.randrange(len(terms))], rnd) for _ in range(count - count // 2)]
+    return fresh + edited
+
+
+def timed(calls: Sequence[Callable[[], object]]) -> list[float]:
+    """Milliseconds per call."""
+    out = []
+    for call in calls:
+        start = time.perf_counter()
+        call()
+        out.append((time.perf_counter() - start) * 1000)
+    return out
+
+
+def summary(label: str, millis: list[float], extra: str = "") -> None:
+    ordered = sorted(millis)
+    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+    print(
+        f"{label:<34} median {statistics.median(millis):8.3f} ms   p99 {p99:8.3f} ms"
+        f"   max {ordered[-1]:8.3f} ms  {extra}"
+    )
+
+
+def naive_scan(terms: Sequence[str], word: str, max_edits: int) -> list[int]:
+    return [i for i, term in enumerate(terms) if edit_distance(term, word) <= max_edits]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--terms", type=int, default=1_000_000)
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--naive", type=int, default=3, help="lookups timed with the naive scan")
+    args = parser.parse_args()
+
+    start = time.perf_counter()
+    terms = build_dictionary(args.terms)
+    doc_freqs = np.random.default_rng(7).zipf(1.5, size=len(terms)).astype(np.uint32)
+    naive_rows = sum(map(len, terms))
+    print(
+        f"dictionary: {len(terms):,} terms, {naive_rows:,} characters "
+        f"(built in {time.perf_counter() - start:.1f} s)"
+    )
+
+    words = queries(terms, args.queries, seed=11)
+    for k in (1, 2):
+        for prefix_length in (0, 1):
+            rows: list[int] = []
+            found: list[int] = []
+
+            def lookup(word: str, k: int = k, prefix_length: int = prefix_length) -> None:
+                scan = scan_fuzzy(terms, word, max_edits=k, prefix_length=prefix_length)
+                rows.append(scan.rows_computed)
+                found.append(len(scan.matches))
+
+            millis = timed([lambda w=w: lookup(w) for w in words])
+            summary(
+                f"fuzzy k={k} prefix_length={prefix_length}",
+                millis,
+                f"rows median {statistics.median(rows):,.0f} max {max(rows):,} "
+                f"(naive {naive_rows:,}); matches median {statistics.median(found):.0f}",
+            )
+        millis = timed(
+            [
+                lambda w=w, k=k: expand_fuzzy(terms, w, max_edits=k, doc_freqs=doc_freqs)
+                for w in words
+            ]
+        )
+        summary(f"expand_fuzzy k={k} (cap 50, by df)", millis)
+
+    rnd = random.Random(5)
+    prefixes = [terms[rnd.randrange(len(terms))][: rnd.randint(1, 4)] for _ in range(args.queries)]
+    millis = timed([lambda p=p: expand_prefix(terms, p) for p in prefixes])
+    summary("expand_prefix (cap 1024, first)", millis)
+    millis = timed([lambda p=p: expand_prefix(terms, p, doc_freqs=doc_freqs) for p in prefixes])
+    summary("expand_prefix (cap 1024, by df)", millis)
+
+    for k in (1, 2):
+        sample = words[: args.naive // 2] + words[len(words) // 2 :][: args.naive - args.naive // 2]
+        naive_results: list[list[int]] = []
+        naive = timed([lambda w=w, k=k: naive_results.append(naive_scan(terms, w, k)) for w in sample])
+        walk_results: list[list[int]] = []
+        fast = timed(
+            [
+                lambda w=w, k=k: walk_results.append(
+                    [i for i, _ in scan_fuzzy(terms, w, max_edits=k).matches]
+                )
+                for w in sample
+            ]
+        )
+        assert walk_results == naive_results, "walk and naive scan disagree"
+        ratio = statistics.mean(naive) / statistics.mean(fast)
+        print(
+            f"naive scan k={k}: {statistics.mean(naive):,.0f} ms per lookup over {len(sample)} "
+            f"lookups (same matches), walk {statistics.mean(fast):.2f} ms: {ratio:,.0f}x faster"
+        )
+
+
+if __name__ == "__main__":
+    main()

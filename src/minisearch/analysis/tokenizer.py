@@ -1,0 +1,60 @@
+"""Splitting the ORIGINAL text into word tokens with one compiled regex, and the `Token` type.
+
+Tokenizing before any normalization keeps every offset pointing into the caller's string.
+A word is a run of letters/digits (Unicode `\\w` minus `_`), with combining marks kept
+inside it (decomposed "é" is still one word). Joined into one token: an apostrophe (' or ’),
+ZWNJ or ZWJ between two word characters ("don't", Persian compounds), and "." or ","
+between two digits ("3.14", "1,000"). Everything else splits: hyphens ("F-16" -> "F", "16";
+"2014-03-14" -> three tokens), underscores, periods of abbreviations ("U.S." -> "U", "S").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One analyzed token: its final term and where its surface word sits in the input."""
+
+    text: str  # the final term after all filters
+    position: int  # index in the token stream before stop word removal (gaps stay), 0-based
+    start: int  # character offset of the surface word in the original input (inclusive)
+    end: int  # character offset of the surface word in the original input (exclusive)
+
+
+# Every combining mark (Unicode 14 and 15, Python 3.11-3.13) lies in U+0300..U+1E94A or
+# U+E0100..U+E01EF (variation selectors): scanning just these planes keeps import fast.
+_MARK_PLANES = (range(0x0300, 0x20000), range(0xE0000, 0xE1000))
+
+
+def _mark_class() -> str:
+    """A regex character class of the combining marks (categories Mn, Mc, Me)."""
+    ranges: list[tuple[int, int]] = []
+    for plane in _MARK_PLANES:
+        for code in plane:
+            if unicodedata.category(chr(code))[0] != "M":
+                continue
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1] = (ranges[-1][0], code)
+            else:
+                ranges.append((code, code))
+    return "[" + "".join(f"\\U{lo:08x}-\\U{hi:08x}" for lo, hi in ranges) + "]"
+
+
+_WORD = rf"[^\W_]+(?:{_mark_class()}+[^\W_]*)*"
+_TOKEN_RE = re.compile(rf"{_WORD}(?:['’\u200c\u200d]{_WORD}|(?<=\d)[.,](?=\d){_WORD})*")
+
+
+def words(text: str) -> list[str]:
+    """The surface words of `text`, in order (the fast path: no offsets)."""
+    return _TOKEN_RE.findall(text)
+
+
+def word_spans(text: str) -> Iterator[tuple[str, int, int]]:
+    """The surface words of `text` with their `[start, end)` character offsets."""
+    for match in _TOKEN_RE.finditer(text):
+        yield match.group(), match.start(), match.end()

@@ -1,0 +1,166 @@
+"""Postings of one term in one segment: doc ids, term frequencies, positions, block bounds.
+
+Layout of one term's record (offsets are kept by the term dictionary, see termdict.py)::
+
+    docs        serialized roaring bitmap, or raw u32 ids when that is smaller (flag RAW_DOCS)
+    tf          df term frequencies, width code in bits 0-1 of `flags`
+    block_tf    max tf of each block of BLOCK_SIZE postings (same width as tf)
+    block_len   min field length of each block (u32)
+    positions   cf within-document position deltas (first one absolute), width in bits 2-3
+
+The per-block (max tf, min length) pair bounds BM25 from above for any k1, b and collection
+statistics (BM25 grows with tf and shrinks with length), so the bounds survive appends, merges
+and parameter changes; pruning turns them into scores at query time. Decoding is zero-copy
+where the bytes allow it (numpy views over the memory map).
+"""
+
+from __future__ import annotations
+
+import array
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from pyroaring import BitMap, FrozenBitMap
+
+from .codec import WIDTH_DTYPES, decode_uints, width_code
+
+BLOCK_SIZE = 128
+RAW_DOCS = 0x10
+_TF_MASK = 0x03
+_POS_SHIFT = 2
+
+U32Array = npt.NDArray[np.uint32]
+
+
+@dataclass(frozen=True, slots=True)
+class TermEntry:
+    """What the term dictionary keeps for one term (everything needed to find and bound it)."""
+
+    doc_freq: int
+    total_term_freq: int
+    offset: int
+    docs_len: int
+    flags: int
+    max_tf: int
+    min_len: int
+
+
+def encode_term(
+    docs: U32Array,
+    tfs: npt.NDArray[Any],
+    lengths: npt.NDArray[Any],
+    pos_deltas: npt.NDArray[Any] | None,
+) -> tuple[bytes, int, int]:
+    """Encode one term's postings; returns (record bytes, docs_len, flags).
+
+    `docs` are ascending doc numbers, `tfs` their term frequencies, `lengths` the field lengths
+    of those documents, `pos_deltas` the concatenated position deltas (or None).
+    """
+    flags = 0
+    raw = docs.astype("<u4", copy=False).tobytes()
+    if len(docs) <= 4:
+        docs_bytes = raw
+        flags |= RAW_DOCS
+    else:
+        ids = array.array("I")
+        ids.frombytes(raw)
+        roaring = BitMap(ids)
+        roaring.run_optimize()
+        docs_bytes = roaring.serialize()
+        if len(docs_bytes) >= len(raw):
+            docs_bytes = raw
+            flags |= RAW_DOCS
+    max_tf = int(tfs.max())
+    tf_code = width_code(max_tf)
+    flags |= tf_code
+    tf_dtype = WIDTH_DTYPES[tf_code]
+    starts = np.arange(0, len(docs), BLOCK_SIZE)
+    block_tf = np.maximum.reduceat(tfs, starts)
+    block_len = np.minimum.reduceat(lengths, starts)
+    parts = [
+        docs_bytes,
+        tfs.astype(tf_dtype, copy=False).tobytes(),
+        block_tf.astype(tf_dtype, copy=False).tobytes(),
+        block_len.astype("<u4", copy=False).tobytes(),
+    ]
+    if pos_deltas is not None:
+        pos_code = width_code(int(pos_deltas.max())) if len(pos_deltas) else 0
+        flags |= pos_code << _POS_SHIFT
+        parts.append(pos_deltas.astype(WIDTH_DTYPES[pos_code], copy=False).tobytes())
+    return b"".join(parts), len(docs_bytes), flags
+
+
+class TermPostings:
+    """Decoded postings of one term; columns are views over the segment's memory map."""
+
+    __slots__ = ("_data", "_entry", "_pos_offset", "docs", "tfs")
+
+    def __init__(self, data: memoryview, entry: TermEntry) -> None:
+        self._data = data
+        self._entry = entry
+        df = entry.doc_freq
+        at = entry.offset
+        if entry.flags & RAW_DOCS:
+            self.docs: U32Array = np.frombuffer(data, dtype="<u4", count=df, offset=at)
+        else:
+            bitmap = FrozenBitMap.deserialize(data[at : at + entry.docs_len])
+            self.docs = np.frombuffer(bitmap.to_array(), dtype=np.uint32)
+        at += entry.docs_len
+        tf_code = entry.flags & _TF_MASK
+        self.tfs: npt.NDArray[Any] = decode_uints(data, tf_code, df, at)
+        blocks = num_blocks(df)
+        self._pos_offset = at + (df + blocks) * WIDTH_DTYPES[tf_code].itemsize + 4 * blocks
+
+    @property
+    def entry(self) -> TermEntry:
+        return self._entry
+
+    def bitmap(self) -> FrozenBitMap:
+        """The doc ids as a roaring bitmap (for boolean algebra)."""
+        if self._entry.flags & RAW_DOCS:
+            ids = array.array("I")
+            ids.frombytes(self.docs.tobytes())
+            return FrozenBitMap(ids)
+        at = self._entry.offset
+        return FrozenBitMap.deserialize(self._data[at : at + self._entry.docs_len])
+
+    def block_bounds(self) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
+        """Per block of BLOCK_SIZE postings: (max tf, min field length)."""
+        df = self._entry.doc_freq
+        tf_code = self._entry.flags & _TF_MASK
+        blocks = num_blocks(df)
+        at = self._entry.offset + self._entry.docs_len + df * WIDTH_DTYPES[tf_code].itemsize
+        block_tf = decode_uints(self._data, tf_code, blocks, at)
+        at += blocks * WIDTH_DTYPES[tf_code].itemsize
+        block_len = np.frombuffer(self._data, dtype="<u4", count=blocks, offset=at)
+        return block_tf, block_len
+
+    def positions(self) -> list[npt.NDArray[np.int64]]:
+        """Absolute positions of the term in each of its documents (aligned with `docs`)."""
+        flat, starts = self.flat_positions()
+        return np.split(flat, starts[1:-1]) if len(starts) > 2 else [flat]
+
+    def flat_positions(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """All positions concatenated, and the start offset of each document's run (len df+1)."""
+        entry = self._entry
+        code = (entry.flags >> _POS_SHIFT) & _TF_MASK
+        deltas = decode_uints(self._data, code, entry.total_term_freq, self._pos_offset)
+        summed = np.cumsum(deltas, dtype=np.int64)
+        starts = np.zeros(len(self.tfs) + 1, dtype=np.int64)
+        np.cumsum(self.tfs, out=starts[1:])
+        base = np.zeros(len(self.tfs), dtype=np.int64)
+        base[1:] = summed[starts[1:-1] - 1]
+        return summed - np.repeat(base, self.tfs.astype(np.int64)), starts
+
+
+def num_blocks(doc_freq: int) -> int:
+    return (doc_freq + BLOCK_SIZE - 1) // BLOCK_SIZE
+
+
+def position_deltas(positions: npt.NDArray[np.int64], run_starts: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Delta-encode positions within each document run; each run's first value stays absolute."""
+    deltas = np.diff(positions, prepend=0)
+    deltas[run_starts] = positions[run_starts]
+    return deltas

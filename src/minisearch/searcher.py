@@ -1,0 +1,237 @@
+"""The searcher: a snapshot of one commit, and the place where queries are executed.
+
+A `Searcher` opens the segment readers of one commit and keeps them, so its answers never
+change while a writer commits; `refresh()` returns a searcher on the newest commit. It is the
+`StatsProvider` for weights: N, document frequencies and field lengths are summed over the
+live documents of all its segments. Execution: bind the query to these statistics (a
+`Weight`), evaluate each segment with numpy, drop deleted documents, keep the exact top k
+per segment and merge them (topk.py defines the tie order).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from .analysis import Analyzer, AnalyzerConfig
+from .commit import CommitPoint, generations, read_commit, read_latest
+from .errors import SchemaError
+from .query.ast import Query
+from .query.text import match_query
+from .query.weight import SegmentContext, create_weight
+from .schema import FieldKind, Schema
+from .scoring import Bm25Params, FieldStats
+from .segment.reader import SegmentReader
+from .topk import Candidates, merge_candidates, top_k_indices
+
+_OPEN_RETRIES = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One result: external id, BM25 score, 1-based rank, and the stored fields."""
+
+    id: str
+    score: float
+    rank: int
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResults:
+    """A page of hits plus the total number of matching live documents."""
+
+    hits: list[Hit]
+    total: int
+    query: Query
+    elapsed_ms: float
+
+    def __iter__(self) -> Iterator[Hit]:
+        return iter(self.hits)
+
+    def __len__(self) -> int:
+        return len(self.hits)
+
+    def __getitem__(self, i: int) -> Hit:
+        return self.hits[i]
+
+
+class Searcher:
+    """Read-only snapshot of one commit. Cheap to query many times; close it when done."""
+
+    def __init__(
+        self, index_dir: Path, commit: CommitPoint, *, params: Bm25Params | None = None
+    ) -> None:
+        self.index_dir = index_dir
+        self.commit = commit
+        self.params = params or Bm25Params()
+        self.schema: Schema = commit.schema
+        self.analyzer = Analyzer(AnalyzerConfig.from_dict(commit.analyzer))
+        self.segments: list[SegmentReader] = []
+        try:
+            for meta in commit.segments:
+                self.segments.append(SegmentReader(index_dir, meta, commit.schema))
+        except BaseException:
+            self.close()
+            raise
+        self._field_stats: dict[str, FieldStats] = {}
+        self._doc_freqs: dict[tuple[str, str], int] = {}
+
+    @classmethod
+    def open(cls, index_dir: Path, *, params: Bm25Params | None = None) -> Searcher:
+        """Open the newest commit, retrying if a concurrent writer removes it meanwhile."""
+        for _ in range(_OPEN_RETRIES):
+            commit = read_latest(index_dir)
+            try:
+                return cls(index_dir, commit, params=params)
+            except FileNotFoundError:
+                if generations(index_dir)[-1:] == [commit.generation]:
+                    raise
+        return cls(index_dir, read_latest(index_dir), params=params)
+
+    @property
+    def generation(self) -> int:
+        return self.commit.generation
+
+    @property
+    def doc_count(self) -> int:
+        """Live documents in this snapshot."""
+        return sum(s.live_count for s in self.segments)
+
+    def refresh(self) -> Searcher:
+        """This searcher if it is current, else a new one on the newest commit."""
+        gens = generations(self.index_dir)
+        if gens and gens[-1] == self.generation:
+            return self
+        for _ in range(_OPEN_RETRIES):
+            gens = generations(self.index_dir)
+            try:
+                return Searcher(self.index_dir, read_commit(self.index_dir, gens[-1]), params=self.params)
+            except FileNotFoundError:
+                continue
+        return Searcher.open(self.index_dir, params=self.params)
+
+    # -- statistics (StatsProvider) -------------------------------------------------------
+
+    def field_stats(self, field: str) -> FieldStats:
+        stats = self._field_stats.get(field)
+        if stats is None:
+            self._check_text_field(field)
+            total = 0
+            for seg in self.segments:
+                lengths = seg.field_lengths(field)
+                if seg.deleted:
+                    live = np.ones(len(lengths), dtype=bool)
+                    live[np.fromiter(seg.deleted, dtype=np.int64)] = False
+                    total += int(lengths[live].sum(dtype=np.int64))
+                else:
+                    total += int(lengths.sum(dtype=np.int64))
+            stats = FieldStats(self.doc_count, total)
+            self._field_stats[field] = stats
+        return stats
+
+    def doc_freq(self, field: str, term: str) -> int:
+        """Live documents containing `term` in `field`."""
+        key = (field, term)
+        df = self._doc_freqs.get(key)
+        if df is None:
+            df = 0
+            for seg in self.segments:
+                postings = seg.term_postings(field, term)
+                if postings is None:
+                    continue
+                if seg.deleted:
+                    df += postings.bitmap().difference_cardinality(seg.deleted)
+                else:
+                    df += postings.entry.doc_freq
+            self._doc_freqs[key] = df
+        return df
+
+    def _check_text_field(self, field: str) -> None:
+        f = self.schema.get(field)
+        if f is None or f.kind is not FieldKind.TEXT:
+            known = ", ".join(x.name for x in self.schema.text_fields)
+            raise SchemaError(f"{field!r} is not a text field; text fields: {known}")
+
+    # -- querying ---------------------------------------------------------------------------
+
+    def parse(
+        self,
+        text: str,
+        *,
+        fields: Sequence[str] | None = None,
+        default_operator: Literal["OR", "AND"] = "OR",
+    ) -> Query:
+        """Turn user text into a query over the text fields (each with its schema boost)."""
+        chosen = [self.schema[name] for name in fields] if fields else self.schema.text_fields
+        for f in chosen:
+            self._check_text_field(f.name)
+        return match_query(
+            self.analyzer.terms(text), [(f.name, f.boost) for f in chosen], default_operator
+        )
+
+    def search(
+        self,
+        query: str | Query,
+        k: int = 10,
+        *,
+        offset: int = 0,
+        fields: Sequence[str] | None = None,
+        default_operator: Literal["OR", "AND"] = "OR",
+        stored_fields: bool = True,
+    ) -> SearchResults:
+        """The exact top `k` hits (after skipping `offset`), best first."""
+        if k < 0 or offset < 0:
+            raise ValueError("k and offset must be >= 0")
+        started = time.perf_counter()
+        if isinstance(query, str):
+            query = self.parse(query, fields=fields, default_operator=default_operator)
+        weight = create_weight(query, self, self.params)
+        wanted = k + offset
+        parts: list[Candidates] = []
+        total = 0
+        for ordinal, seg in enumerate(self.segments):
+            matches = weight.matches(SegmentContext(seg, ordinal, self, self.params))
+            docs, scores = matches.docs, matches.scores
+            if seg.deleted and len(docs):
+                keep = ~np.isin(docs, np.fromiter(seg.deleted, dtype=np.uint32))
+                docs, scores = docs[keep], scores[keep]
+            total += len(docs)
+            best = top_k_indices(scores, wanted)
+            parts.append(Candidates(ordinal, docs[best], scores[best]))
+        merged = merge_candidates(parts, wanted)[offset:]
+        hits = [
+            Hit(
+                id=self.segments[seg].external_id(doc),
+                score=score,
+                rank=offset + i + 1,
+                fields=self.segments[seg].stored_fields(doc) if stored_fields else {},
+            )
+            for i, (seg, doc, score) in enumerate(merged)
+        ]
+        elapsed = (time.perf_counter() - started) * 1000
+        return SearchResults(hits=hits, total=total, query=query, elapsed_ms=elapsed)
+
+    def document(self, doc_id: str) -> dict[str, Any] | None:
+        """The stored fields of the live document `doc_id`, or None."""
+        for seg in reversed(self.segments):
+            doc = seg.doc_number(doc_id)
+            if doc is not None:
+                return seg.stored_fields(doc)
+        return None
+
+    def close(self) -> None:
+        for seg in self.segments:
+            seg.close()
+        self.segments = []
+
+    def __enter__(self) -> Searcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

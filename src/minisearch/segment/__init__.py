@@ -1,0 +1,1 @@
+"""One immutable segment: its metadata, builder and reader."""

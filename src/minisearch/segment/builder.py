@@ -1,0 +1,278 @@
+"""Builds one segment in memory and writes its immutable files.
+
+Adding a document only appends to flat arrays (term ordinal, doc number, position), so the
+per-token cost is one dict lookup; inversion happens once, at `write`, as a stable numpy sort
+by term. The builder is a plain object with no reference to an index, so a worker process can
+build a segment from a batch of documents on its own (see `build_segment`), which is what
+parallel indexing relies on. Deletions among buffered documents (an id added twice) are
+written as the segment's first deletes file.
+"""
+
+from __future__ import annotations
+
+import array
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pyroaring import BitMap
+
+from .. import codec
+from ..analysis import Analyzer, AnalyzerConfig
+from ..postings import TermEntry, encode_term, position_deltas
+from ..schema import FieldKind, Schema, keyword_values
+from ..storage import fsync_dir, write_durable
+from ..termdict import FieldTermsBuilder
+from .meta import Component, FileInfo, SegmentMeta, new_segment_id
+
+
+class _TextFieldBuffer:
+    __slots__ = ("docs", "lengths", "positions", "term_ids", "vocab")
+
+    def __init__(self) -> None:
+        self.vocab: dict[str, int] = {}
+        self.term_ids = array.array("I")
+        self.docs = array.array("I")
+        self.positions = array.array("I")
+        self.lengths = array.array("I")
+
+
+class SegmentBuilder:
+    """Mutable, in-memory segment; `write` turns it into files and a `SegmentMeta`."""
+
+    def __init__(self, schema: Schema, analyzer: Analyzer) -> None:
+        self.schema = schema
+        self.analyzer = analyzer
+        self._text = {f.name: _TextFieldBuffer() for f in schema.text_fields}
+        self._positions = {f.name: f.positions for f in schema.text_fields}
+        self._keywords: dict[str, dict[str, list[int]]] = {
+            f.name: {} for f in schema.of_kind(FieldKind.KEYWORD)
+        }
+        self._numeric: dict[str, tuple[list[int], list[float | int]]] = {
+            f.name: ([], []) for f in schema.of_kind(FieldKind.NUMERIC)
+        }
+        self._stored: list[bytes] = []
+        self._ids: list[str] = []
+        self._doc_of_id: dict[str, int] = {}
+        self.deleted = BitMap()
+        self._bytes = 0
+
+    @property
+    def doc_count(self) -> int:
+        return len(self._ids)
+
+    @property
+    def estimated_bytes(self) -> int:
+        """Rough memory held by buffered documents, for flushing at a budget."""
+        return self._bytes
+
+    def doc_number(self, doc_id: str) -> int | None:
+        return self._doc_of_id.get(doc_id)
+
+    def live_ids(self) -> dict[str, int]:
+        """External id -> doc number of the buffered documents not deleted."""
+        return dict(self._doc_of_id)
+
+    def delete(self, doc_id: str) -> bool:
+        """Mark a buffered document deleted; returns whether one was live."""
+        doc = self._doc_of_id.pop(doc_id, None)
+        if doc is None:
+            return False
+        self.deleted.add(doc)
+        return True
+
+    def add(self, doc_id: str, doc: Mapping[str, Any]) -> int:
+        """Buffer a validated document; a buffered document with the same id is replaced."""
+        self.delete(doc_id)
+        number = len(self._ids)
+        self._ids.append(doc_id)
+        self._doc_of_id[doc_id] = number
+        stored: dict[str, Any] = {}
+        for name, value in doc.items():
+            if value is None or name == self.schema.id_field:
+                continue
+            field = self.schema.get(name)
+            if field is None:
+                if self.schema.store_unknown:
+                    stored[name] = value
+                continue
+            if field.stored:
+                stored[name] = value
+            if field.kind is FieldKind.TEXT:
+                self._add_text(name, number, value)
+            elif field.kind is FieldKind.KEYWORD:
+                postings = self._keywords[name]
+                for kw in dict.fromkeys(keyword_values(value)):
+                    postings.setdefault(kw, []).append(number)
+            elif field.kind is FieldKind.NUMERIC:
+                docs, values = self._numeric[name]
+                docs.append(number)
+                values.append(value)
+        for buffer in self._text.values():
+            if len(buffer.lengths) < number + 1:
+                buffer.lengths.append(0)
+        packed = codec.pack(stored)
+        self._stored.append(packed)
+        self._bytes += len(packed) + 64
+        return number
+
+    def _add_text(self, name: str, number: int, text: str) -> None:
+        terms, positions = self.analyzer.terms_and_positions(text)
+        buffer = self._text[name]
+        vocab = buffer.vocab
+        ids = buffer.term_ids
+        for term in terms:
+            tid = vocab.get(term)
+            if tid is None:
+                tid = vocab[term] = len(vocab)
+                self._bytes += len(term) + 80
+            ids.append(tid)
+        buffer.docs.extend([number] * len(terms))
+        buffer.positions.extend(positions)
+        buffer.lengths.append(len(terms))
+        self._bytes += 12 * len(terms)
+
+    def write(self, index_dir: Path, segment_id: str | None = None) -> SegmentMeta:
+        """Write the segment's files durably under ``index_dir/seg-<id>/``."""
+        seg_id = segment_id or new_segment_id()
+        seg_dir = index_dir / f"seg-{seg_id}"
+        seg_dir.mkdir()
+        id_bytes = bytes.fromhex(seg_id)
+        postings_chunks: list[bytes] = []
+        offset = 0
+        terms_body: dict[str, Any] = {}
+        norms_body: dict[str, Any] = {}
+        for name, buffer in self._text.items():
+            lengths = np.frombuffer(buffer.lengths, dtype=np.uint32)
+            code, data = codec.encode_uints(lengths)
+            norms_body[name] = [code, data]
+            field_terms, chunks, offset = _invert_text(buffer, lengths, self._positions[name], offset)
+            terms_body[name] = field_terms.to_body()
+            postings_chunks.extend(chunks)
+        for name, keyword_postings in self._keywords.items():
+            field_terms, chunks, offset = _invert_keywords(keyword_postings, offset)
+            terms_body[name] = field_terms.to_body()
+            postings_chunks.extend(chunks)
+        files = {
+            Component.TERMS: codec.encode_file(Component.TERMS, {"fields": terms_body}, id_bytes),
+            Component.POSTINGS: codec.seal(
+                codec.header_bytes(Component.POSTINGS, id_bytes)
+                + codec.pack_bins([b"".join(postings_chunks)])
+            ),
+            Component.NORMS: codec.encode_file(Component.NORMS, norms_body, id_bytes),
+            Component.VALUES: codec.encode_file(Component.VALUES, self._values_body(), id_bytes),
+            Component.DOCS: codec.seal(
+                codec.header_bytes(Component.DOCS, id_bytes) + codec.pack_bins(self._docs_body())
+            ),
+            Component.IDS: codec.encode_file(Component.IDS, self._ids, id_bytes),
+        }
+        infos: dict[str, FileInfo] = {}
+        for component, data in files.items():
+            write_durable(seg_dir / component.value, data)
+            infos[component.value] = FileInfo(len(data), codec.file_crc(data))
+        meta = SegmentMeta(id=seg_id, doc_count=self.doc_count, files=infos)
+        if self.deleted:
+            data = codec.encode_file(Component.DELETES, self.deleted.serialize(), id_bytes)
+            meta = meta.with_deletes(1, len(self.deleted), FileInfo(len(data), codec.file_crc(data)))
+            write_durable(meta.path(index_dir, Component.DELETES), data)
+        fsync_dir(seg_dir)
+        fsync_dir(index_dir)
+        return meta
+
+    def _values_body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {}
+        for name, (docs, values) in self._numeric.items():
+            is_int = all(isinstance(v, int) and -(2**63) <= v < 2**63 for v in values)
+            dtype = "<i8" if is_int else "<f8"
+            column = np.zeros(self.doc_count, dtype=dtype)
+            if docs:
+                column[np.asarray(docs)] = np.asarray(values, dtype=dtype)
+            present = BitMap(docs)
+            body[name] = {"dtype": dtype, "present": present.serialize(), "data": column.tobytes()}
+        return body
+
+    def _docs_body(self) -> list[bytes]:
+        offsets = np.zeros(len(self._stored) + 1, dtype="<u8")
+        np.cumsum([len(s) for s in self._stored], out=offsets[1:])
+        return [offsets.tobytes(), b"".join(self._stored)]
+
+
+def _invert_text(
+    buffer: _TextFieldBuffer, lengths: np.ndarray[Any, Any], with_positions: bool, offset: int
+) -> tuple[FieldTermsBuilder, list[bytes], int]:
+    """Group the flat (term, doc, position) arrays by term and encode each term's postings."""
+    builder = FieldTermsBuilder.empty()
+    chunks: list[bytes] = []
+    if not buffer.vocab:
+        return builder, chunks, offset
+    term_ids = np.frombuffer(buffer.term_ids, dtype=np.uint32)
+    order = np.argsort(term_ids, kind="stable")
+    tids = term_ids[order]
+    docs = np.frombuffer(buffer.docs, dtype=np.uint32)[order]
+    positions = np.frombuffer(buffer.positions, dtype=np.uint32)[order].astype(np.int64)
+    n = len(tids)
+    new_pair = np.empty(n, dtype=bool)
+    new_pair[0] = True
+    np.not_equal(tids[1:], tids[:-1], out=new_pair[1:])
+    new_pair[1:] |= docs[1:] != docs[:-1]
+    pair_starts = np.flatnonzero(new_pair)
+    pair_tf = np.diff(np.append(pair_starts, n))
+    pair_tid = tids[pair_starts]
+    pair_doc = docs[pair_starts]
+    deltas = position_deltas(positions, pair_starts) if with_positions else None
+    term_starts = np.flatnonzero(np.diff(pair_tid, prepend=-1))
+    term_ends = np.append(term_starts[1:], len(pair_tid))
+    by_ordinal = {tid: term for term, tid in buffer.vocab.items()}
+    order_of_terms = sorted(range(len(term_starts)), key=lambda i: by_ordinal[int(pair_tid[term_starts[i]])])
+    for i in order_of_terms:
+        lo, hi = int(term_starts[i]), int(term_ends[i])
+        term_docs = pair_doc[lo:hi]
+        tfs = pair_tf[lo:hi]
+        pos = deltas[pair_starts[lo] : pair_starts[hi] if hi < len(pair_starts) else n] if deltas is not None else None
+        record, docs_len, flags = encode_term(term_docs, tfs, lengths[term_docs], pos)
+        entry = TermEntry(
+            doc_freq=hi - lo,
+            total_term_freq=int(tfs.sum()),
+            offset=offset,
+            docs_len=docs_len,
+            flags=flags,
+            max_tf=int(tfs.max()),
+            min_len=int(lengths[term_docs].min()),
+        )
+        builder.append(by_ordinal[int(pair_tid[lo])], entry)
+        chunks.append(record)
+        offset += len(record)
+    return builder, chunks, offset
+
+
+def _invert_keywords(
+    postings: Mapping[str, list[int]], offset: int
+) -> tuple[FieldTermsBuilder, list[bytes], int]:
+    builder = FieldTermsBuilder.empty()
+    chunks: list[bytes] = []
+    for value in sorted(postings):
+        docs = np.asarray(postings[value], dtype=np.uint32)
+        ones = np.ones(len(docs), dtype=np.uint32)
+        record, docs_len, flags = encode_term(docs, ones, ones, None)
+        entry = TermEntry(len(docs), len(docs), offset, docs_len, flags, 1, 1)
+        builder.append(value, entry)
+        chunks.append(record)
+        offset += len(record)
+    return builder, chunks, offset
+
+
+def build_segment(
+    index_dir: str,
+    schema_dict: Mapping[str, Any],
+    analyzer_dict: Mapping[str, Any],
+    docs: Iterable[tuple[str, Mapping[str, Any]]],
+) -> dict[str, Any]:
+    """Build and write one segment from (id, document) pairs; picklable for worker processes."""
+    schema = Schema.from_dict(schema_dict)
+    builder = SegmentBuilder(schema, Analyzer(AnalyzerConfig.from_dict(analyzer_dict)))
+    for doc_id, doc in docs:
+        builder.add(doc_id, doc)
+    return builder.write(Path(os.fspath(index_dir))).to_dict()
+

@@ -1,0 +1,217 @@
+"""Read-only access to one committed segment.
+
+Opening maps every file at once (cheap: nothing is read yet) so that a writer deleting
+obsolete files afterwards cannot pull them from under this reader, then decodes the term
+dictionaries and the deletions, the only parts every query needs. Postings, stored documents,
+ids and numeric columns are decoded on first use. Checksums of files up to
+`EAGER_VERIFY_BYTES` are verified at open; larger ones are verified by `verify()` (the
+`check` command, merges), which keeps opening a big index fast. Every decoding error is
+reported as `CorruptIndexError` naming the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from pyroaring import FrozenBitMap
+
+from .. import codec
+from ..errors import CorruptIndexError
+from ..postings import TermPostings
+from ..schema import FieldKind, Schema
+from ..storage import MappedFile
+from ..termdict import FieldTerms
+from .meta import SEGMENT_FILES, Component, SegmentMeta
+
+EAGER_VERIFY_BYTES = 32 * 1024 * 1024
+_EMPTY_BITMAP = FrozenBitMap()
+
+
+class SegmentReader:
+    """An immutable view of one segment at one deletes generation."""
+
+    def __init__(self, index_dir: Path, meta: SegmentMeta, schema: Schema) -> None:
+        self.index_dir = index_dir
+        self.meta = meta
+        self.schema = schema
+        self._maps: dict[Component, MappedFile] = {}
+        self._bodies: dict[Component, memoryview] = {}
+        try:
+            for component in SEGMENT_FILES:
+                self._open(component)
+            self.deleted = self._read_deletes()
+            self._terms = self._read_terms()
+        except BaseException:
+            self.close()
+            raise
+
+    def _open(self, component: Component) -> None:
+        path = self.meta.path(self.index_dir, component)
+        mapped = MappedFile(path)
+        self._maps[component] = mapped
+        expected = self.meta.files.get(component.value)
+        if expected is not None and expected.size != len(mapped):
+            raise CorruptIndexError(path, f"size {len(mapped)} differs from the manifest's {expected.size}")
+        self._bodies[component] = codec.check_file(
+            mapped.data,
+            path,
+            component.value,
+            self.meta.id_bytes,
+            verify_checksum=len(mapped) <= EAGER_VERIFY_BYTES,
+        )
+
+    def verify(self) -> None:
+        """Verify every file's checksum against its footer and the manifest."""
+        for component, mapped in self._maps.items():
+            codec.check_file(mapped.data, mapped.path, component.value, self.meta.id_bytes)
+            expected = self.meta.files.get(component.value)
+            if expected is not None and expected.crc != codec.file_crc(mapped.data):
+                raise CorruptIndexError(mapped.path, "checksum differs from the manifest's")
+
+    def _path(self, component: Component) -> Path:
+        return self.meta.path(self.index_dir, component)
+
+    def _decode(self, component: Component) -> Any:
+        return codec.unpack(self._bodies[component], self._path(component))
+
+    def _read_deletes(self) -> FrozenBitMap:
+        if self.meta.del_gen == 0:
+            return _EMPTY_BITMAP
+        path = self._path(Component.DELETES)
+        mapped = MappedFile(path)
+        try:
+            body = codec.check_file(mapped.data, path, Component.DELETES.value, self.meta.id_bytes)
+            data = codec.unpack(body, path)
+            deleted = FrozenBitMap.deserialize(data)
+        except (ValueError, TypeError) as exc:
+            raise CorruptIndexError(path, f"bad deletions bitmap ({exc})") from None
+        finally:
+            mapped.close()
+        if len(deleted) != self.meta.del_count or (deleted and deleted.max() >= self.meta.doc_count):
+            raise CorruptIndexError(path, "deletions do not match the manifest")
+        return deleted
+
+    def _read_terms(self) -> dict[str, FieldTerms]:
+        path = self._path(Component.TERMS)
+        body = self._decode(Component.TERMS)
+        try:
+            return {str(name): FieldTerms(fields) for name, fields in body["fields"].items()}
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CorruptIndexError(path, f"bad term dictionary ({exc})") from None
+
+    @property
+    def doc_count(self) -> int:
+        """Documents in the segment, deleted ones included (doc numbers are 0..doc_count-1)."""
+        return self.meta.doc_count
+
+    @property
+    def live_count(self) -> int:
+        return self.meta.doc_count - len(self.deleted)
+
+    def terms(self, field: str) -> FieldTerms | None:
+        return self._terms.get(field)
+
+    def postings(self, field: str, ordinal: int) -> TermPostings:
+        terms = self._terms[field]
+        try:
+            return TermPostings(self._postings_payload, terms.entry(ordinal))
+        except (ValueError, TypeError) as exc:
+            raise CorruptIndexError(self._path(Component.POSTINGS), f"bad postings ({exc})") from None
+
+    def term_postings(self, field: str, term: str) -> TermPostings | None:
+        terms = self._terms.get(field)
+        if terms is None:
+            return None
+        ordinal = terms.index_of(term)
+        return None if ordinal < 0 else self.postings(field, ordinal)
+
+    @cached_property
+    def _postings_payload(self) -> memoryview:
+        body = self._bodies[Component.POSTINGS]
+        return codec.bins_view(body, 1, self._path(Component.POSTINGS))[0]
+
+    @cached_property
+    def _norms(self) -> dict[str, npt.NDArray[Any]]:
+        body = self._decode(Component.NORMS)
+        try:
+            out = {str(k): codec.decode_uints(v[1], int(v[0])) for k, v in body.items()}
+        except (IndexError, TypeError, ValueError) as exc:
+            raise CorruptIndexError(self._path(Component.NORMS), f"bad norms ({exc})") from None
+        for name, lengths in out.items():
+            if len(lengths) != self.doc_count:
+                raise CorruptIndexError(self._path(Component.NORMS), f"{name}: wrong length count")
+        return out
+
+    def field_lengths(self, field: str) -> npt.NDArray[Any]:
+        """Number of indexed terms of `field` in every document (deleted ones included)."""
+        return self._norms[field]
+
+    @cached_property
+    def _ids(self) -> list[str]:
+        ids = self._decode(Component.IDS)
+        if not isinstance(ids, list) or len(ids) != self.doc_count:
+            raise CorruptIndexError(self._path(Component.IDS), "id list does not match the segment")
+        return ids
+
+    def external_id(self, doc: int) -> str:
+        return self._ids[doc]
+
+    @cached_property
+    def _doc_numbers(self) -> dict[str, int]:
+        deleted = self.deleted
+        return {doc_id: n for n, doc_id in enumerate(self._ids) if n not in deleted}
+
+    def doc_number(self, doc_id: str) -> int | None:
+        """The live document with external id `doc_id` in this segment, if any."""
+        return self._doc_numbers.get(doc_id)
+
+    def live_ids(self) -> list[str]:
+        return list(self._doc_numbers)
+
+    @cached_property
+    def _stored(self) -> tuple[npt.NDArray[np.uint64], memoryview]:
+        path = self._path(Component.DOCS)
+        offsets_bin, blob = codec.bins_view(self._bodies[Component.DOCS], 2, path)
+        offsets = np.frombuffer(offsets_bin, dtype="<u8")
+        if len(offsets) != self.doc_count + 1 or (len(offsets) and int(offsets[-1]) != len(blob)):
+            raise CorruptIndexError(path, "stored-document offsets do not match the data")
+        return offsets, blob
+
+    def stored_fields(self, doc: int) -> dict[str, Any]:
+        offsets, blob = self._stored
+        start, end = int(offsets[doc]), int(offsets[doc + 1])
+        fields = codec.unpack(blob[start:end], self._path(Component.DOCS))
+        if not isinstance(fields, dict):
+            raise CorruptIndexError(self._path(Component.DOCS), f"document {doc} is not a map")
+        return fields
+
+    @cached_property
+    def _values(self) -> Mapping[str, tuple[npt.NDArray[Any], FrozenBitMap]]:
+        body = self._decode(Component.VALUES)
+        out: dict[str, tuple[npt.NDArray[Any], FrozenBitMap]] = {}
+        try:
+            for name, column in body.items():
+                data = np.frombuffer(column["data"], dtype=np.dtype(column["dtype"]))
+                out[str(name)] = (data, FrozenBitMap.deserialize(column["present"]))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CorruptIndexError(self._path(Component.VALUES), f"bad numeric column ({exc})") from None
+        return out
+
+    def numeric_values(self, field: str) -> tuple[npt.NDArray[Any], FrozenBitMap]:
+        """(value per doc number, docs that have a value) of a numeric field."""
+        if self.schema[field].kind is not FieldKind.NUMERIC:
+            raise ValueError(f"{field!r} is not a numeric field")
+        return self._values[field]
+
+    def close(self) -> None:
+        self.__dict__.pop("_postings_payload", None)
+        self.__dict__.pop("_stored", None)
+        self._bodies.clear()
+        for mapped in self._maps.values():
+            mapped.close()
+        self._maps.clear()

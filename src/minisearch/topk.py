@@ -1,0 +1,49 @@
+"""Exact top-k selection with a deterministic tie-break.
+
+Order: score descending, then index order ascending (segment order in the commit, then doc
+number), which is the order documents were added in. The same rule holds within a segment
+and across segments, and the exhaustive and pruned paths share it, so equal scores always
+come back in the same order. `np.argpartition` finds the k-th score in linear time; only the
+candidates at or above it are sorted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+
+@dataclass(frozen=True, slots=True)
+class Candidates:
+    """Best documents of one segment, already in final order."""
+
+    segment: int
+    docs: npt.NDArray[np.uint32]
+    scores: npt.NDArray[np.float64]
+
+
+def top_k_indices(scores: npt.NDArray[np.float64], k: int) -> npt.NDArray[np.intp]:
+    """Indices of the k best scores; ties go to the lower index. Result is in final order."""
+    n = len(scores)
+    if k <= 0 or n == 0:
+        return np.zeros(0, dtype=np.intp)
+    if k < n:
+        kth = np.partition(scores, n - k)[n - k]
+        candidates = np.flatnonzero(scores >= kth)
+    else:
+        candidates = np.arange(n)
+    order = np.lexsort((candidates, -scores[candidates]))
+    return candidates[order[:k]]
+
+
+def merge_candidates(parts: list[Candidates], k: int) -> list[tuple[int, int, float]]:
+    """Global top k of per-segment candidates as (segment, doc, score)."""
+    if not parts:
+        return []
+    seg = np.concatenate([np.full(len(p.docs), p.segment, dtype=np.int64) for p in parts])
+    docs = np.concatenate([p.docs for p in parts]).astype(np.int64)
+    scores = np.concatenate([p.scores for p in parts])
+    order = np.lexsort((docs, seg, -scores))[:k]
+    return [(int(seg[i]), int(docs[i]), float(scores[i])) for i in order]
