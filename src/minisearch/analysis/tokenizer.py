@@ -45,8 +45,12 @@ def _mark_class() -> str:
     return "[" + "".join(f"\\U{lo:08x}-\\U{hi:08x}" for lo, hi in ranges) + "]"
 
 
-_WORD = rf"[^\W_]+(?:{_mark_class()}+[^\W_]*)*"
-_TOKEN_RE = re.compile(rf"{_WORD}(?:['’\u200c\u200d]{_WORD}|(?<=\d)[.,](?=\d){_WORD})*")
+# The lookaheads only skip work: marks are tried after a non-ASCII character, joiners
+# before one of the joining characters (a large class costs a scan of its ranges).
+_WORD = rf"[^\W_]+(?:(?=[^\x00-\x7f]){_mark_class()}+[^\W_]*)*"
+_TOKEN_RE = re.compile(
+    rf"{_WORD}(?:(?=['’\u200c\u200d.,])(?:['’\u200c\u200d]{_WORD}|(?<=\d)[.,](?=\d){_WORD}))*"
+)
 
 
 def words(text: str) -> list[str]:

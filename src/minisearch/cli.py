@@ -1,0 +1,285 @@
+"""The ``minisearch`` command line: thin typer commands over the public Python API.
+
+Commands only parse options, call library functions that return data, and print. User
+errors (a missing index, a locked index, a corrupt file, a bad path) become one line on
+stderr and exit code 1, never a traceback. Heavy modules are imported inside the commands so
+that ``minisearch --help`` starts instantly. The default index is ``./.minisearch`` (or
+``$MINISEARCH_INDEX``), so ``minisearch index seeds/`` then ``minisearch search ...`` just works.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from .index import Index
+
+DEFAULT_INDEX = ".minisearch"
+INDEX_ENV = "MINISEARCH_INDEX"
+
+app = typer.Typer(
+    name="minisearch",
+    help="Full-text search: build an index from files, run ranked BM25 queries.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def default_index() -> Path:
+    return Path(os.environ.get(INDEX_ENV) or DEFAULT_INDEX)
+
+
+IndexOption = Annotated[
+    Optional[Path],  # noqa: UP045 - typer needs Optional
+    typer.Option(
+        "--index",
+        "-i",
+        help=f"Index directory [default: ${INDEX_ENV} or ./{DEFAULT_INDEX}]",
+        show_default=False,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
+
+
+def fail(message: str) -> typer.Exit:
+    err.print(f"minisearch: error: {message}", markup=False)
+    return typer.Exit(code=1)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn the errors a user can cause into one stderr line and exit code 1."""
+    from .errors import MinisearchError
+
+    try:
+        yield
+    except MinisearchError as exc:
+        raise fail(str(exc)) from None
+    except OSError as exc:
+        raise fail(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc)) from None
+
+
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        out.print(f"minisearch {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_callback(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """Full-text search with BM25 ranking over an on-disk index."""
+
+
+def _open_index(path: Path | None) -> Index:
+    from .index import Index
+
+    return Index.open(path or default_index())
+
+
+@app.command("index")
+def index_command(
+    sources: Annotated[list[Path], typer.Argument(help="Files or directories: .txt/.md trees, JSONL, CSV/TSV.")],
+    *,
+    index: IndexOption = None,
+    id_field: Annotated[str, typer.Option(help="JSONL/CSV key holding the document id.")] = "id",
+    text_field: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option("--text-field", help="JSONL/CSV key to analyze as text (repeatable; default: all string keys)."),
+    ] = None,
+    memory_mb: Annotated[float, typer.Option(help="Flush a segment when buffered documents reach this size.")] = 256.0,
+    wait: Annotated[float, typer.Option(help="Seconds to wait for another writer's lock.")] = 0.0,
+    as_json: JsonOption = False,
+) -> None:
+    """Index documents (creating the index if needed); existing ids are updated."""
+    from .index_files import index_sources
+
+    path = index or default_index()
+    for source in sources:
+        if not source.exists():
+            raise fail(f"no such file or directory: {source}")
+    with user_errors():
+        summary = index_sources(
+            path,
+            sources,
+            id_field=id_field,
+            text_fields=tuple(text_field or ()),
+            memory_budget_mb=memory_mb,
+            lock_timeout=wait,
+            progress=_progress_bar(as_json),
+        )
+    if as_json:
+        out.print(json.dumps(summary.to_dict()), markup=False)
+        return
+    out.print(
+        f"indexed {summary.added:,} new and {summary.updated:,} updated documents into {path} "
+        f"in {summary.seconds:.2f}s: {summary.documents:,} documents, {summary.terms:,} terms, "
+        f"{summary.segments} segment(s), {summary.size_bytes:,} bytes",
+        markup=False,
+    )
+    if summary.skipped:
+        reasons = Counter(_reason_kind(s.reason) for s in summary.skipped)
+        detail = ", ".join(f"{n} {why}" for why, n in reasons.most_common())
+        err.print(f"skipped {len(summary.skipped)} input(s): {detail}", markup=False)
+        for s in summary.skipped[:20]:
+            where = f"{s.source}:{s.line}" if s.line else s.source
+            err.print(f"  {where}: {s.reason}", markup=False)
+        if len(summary.skipped) > 20:
+            err.print(f"  ... and {len(summary.skipped) - 20} more", markup=False)
+
+
+def _reason_kind(reason: str) -> str:
+    return reason.split(" (", 1)[0].split(":", 1)[0]
+
+
+def _progress_bar(disabled: bool) -> Any:
+    """A callback(done, total) drawing a progress bar on stderr, or None."""
+    if disabled or not err.is_terminal:
+        return None
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    progress = Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    )
+    state: dict[str, Any] = {}
+
+    def update(done: int, total: int | None) -> None:
+        if "task" not in state:
+            progress.start()
+            state["task"] = progress.add_task("indexing", total=total)
+        progress.update(state["task"], completed=done, total=total)
+        if total is not None and done >= total:
+            progress.stop()
+
+    return update
+
+
+@app.command("search")
+def search_command(
+    query: Annotated[str, typer.Argument(help="Query text.")],
+    *,
+    index: IndexOption = None,
+    k: Annotated[int, typer.Option("-k", "--limit", min=0, help="Number of hits.")] = 10,
+    offset: Annotated[int, typer.Option(min=0, help="Skip this many hits (pagination).")] = 0,
+    field: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option("--field", "-f", help="Search only this text field (repeatable)."),
+    ] = None,
+    all_terms: Annotated[bool, typer.Option("--and", help="Require every query term.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Run a ranked query and print the best hits."""
+    with user_errors():
+        started = time.perf_counter()
+        idx = _open_index(index)
+        results = idx.search(
+            query, k, offset=offset, fields=field or None, default_operator="AND" if all_terms else "OR"
+        )
+        elapsed = time.perf_counter() - started
+    if as_json:
+        for hit in results.hits:
+            record = {"rank": hit.rank, "id": hit.id, "score": hit.score, "fields": hit.fields}
+            out.print(json.dumps(record, ensure_ascii=False, default=str), markup=False)
+        return
+    table = Table(box=None, header_style="bold")
+    table.add_column("rank", justify="right", no_wrap=True)
+    table.add_column("score", justify="right", no_wrap=True)
+    table.add_column("id", no_wrap=True, min_width=min(max((len(h.id) for h in results.hits), default=2), 40))
+    table.add_column("title", overflow="ellipsis", no_wrap=True)
+    for hit in results.hits:
+        title = _title_of(hit.fields)
+        table.add_row(str(hit.rank), f"{hit.score:.4f}", hit.id, title)
+    out.print(table)
+    out.print(f"{len(results.hits)} of {results.total:,} matching documents ({elapsed * 1000:.1f} ms)", style="dim")
+
+
+def _title_of(fields: dict[str, Any]) -> str:
+    for key in ("title", "name", "subject"):
+        value = fields.get(key)
+        if isinstance(value, str) and value:
+            return value
+    for value in fields.values():
+        if isinstance(value, str) and value:
+            return value.strip().split("\n", 1)[0]
+    return ""
+
+
+@app.command("info")
+def info_command(*, index: IndexOption = None, as_json: JsonOption = False) -> None:
+    """Describe an index: documents, segments, fields, terms, format, size."""
+    with user_errors():
+        info = _open_index(index).info()
+    if as_json:
+        out.print(json.dumps(_asdict(info)), markup=False)
+        return
+    out.print(f"index          {info.path}", markup=False)
+    out.print(f"format         v{info.format_version} (generation {info.generation})")
+    out.print(f"documents      {info.documents:,} live, {info.deleted:,} deleted")
+    out.print(f"segments       {info.segments}")
+    out.print(f"size on disk   {info.size_bytes:,} bytes")
+    for f in info.fields:
+        extra = f", {info.terms[f['name']]:,} terms" if f["name"] in info.terms else ""
+        boost = f", boost {f['boost']:g}" if f["kind"] == "text" else ""
+        out.print(f"field          {f['name']} ({f['kind']}{boost}{extra})", markup=False)
+    analyzer = info.analyzer
+    out.print(
+        f"analyzer       stopwords={analyzer.get('stopwords')} stemmer={analyzer.get('stemmer')} "
+        f"fold_accents={analyzer.get('fold_accents')}",
+        markup=False,
+    )
+
+
+def _asdict(obj: Any) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    return asdict(obj)
+
+
+
+def _register_command_modules() -> None:
+    """Commands that live in their own modules (maintenance, evaluation) attach to `app` here."""
+    from importlib import import_module
+
+    for name in ("cli_admin", "cli_eval"):
+        try:
+            import_module(f"minisearch.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"minisearch.{name}":
+                raise
+
+
+_register_command_modules()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())
