@@ -37,13 +37,16 @@ price is that an edit in the first character (a typo like "fhost" for "ghost") i
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import numpy.typing as npt
 
 from .prefix import Expansion, check_doc_freqs, prefix_end, prefix_range
+
+_SCAN_LIMIT = 16
+"""Blocks up to this many terms are read in full rather than searched tail by tail."""
 
 MAX_SUPPORTED_EDITS = 2
 """Lucene's limit too: beyond two edits the matches are mostly noise and the walk slows."""
@@ -85,6 +88,97 @@ def _validate(max_edits: int, prefix_length: int) -> None:
         raise ValueError(f"prefix_length must be >= 0, got {prefix_length}")
 
 
+class _Automaton:
+    """The bit-parallel OSA rows of one query word at one edit budget.
+
+    A state is a list of k+1 bitsets: bit j of `state[e]` is set iff the distance between
+    the prefix read so far and `word[:j]` is at most e.
+    """
+
+    __slots__ = ("_char_bits", "_full", "_k", "_swapped_tails", "_tails", "start")
+
+    def __init__(self, word: str, k: int) -> None:
+        m = len(word)
+        self._k = k
+        self._full = (1 << (m + 1)) - 1
+        self._char_bits: dict[str, int] = {}  # bit j set iff word[j - 1] == char (j = 1..m)
+        for j, ch in enumerate(word, start=1):
+            self._char_bits[ch] = self._char_bits.get(ch, 0) | (1 << j)
+        self._tails = [word[j:] for j in range(m + 1)]
+        # Read after a prefix whose last character is word[b + 1]: word[b], then the rest.
+        self._swapped_tails = [word[b] + word[b + 2 :] for b in range(m - 1)]
+        self.start = [(1 << (min(e, m) + 1)) - 1 for e in range(k + 1)]
+
+    def step(self, cur: list[int], before: list[int], ch: str, prev_ch: str) -> list[int]:
+        """The state after appending `ch` to a prefix in state `cur` ending in `prev_ch`.
+
+        `before` is the state of that prefix minus its last character; at the root, where
+        `prev_ch` is "", no transposition is possible and `before` is not read.
+        """
+        bits = self._char_bits.get(ch, 0)
+        # Transposition into cell j: word[j-2] == ch and word[j-1] == prev_ch.
+        swap = (bits << 1) & self._char_bits.get(prev_ch, 0)
+        lower = (cur[0] << 1) & bits
+        nxt = [lower]
+        for e in range(1, self._k + 1):
+            old = cur[e - 1]
+            row = ((cur[e] << 1) & bits) | old | ((old | lower) << 1)
+            if swap:
+                row |= (before[e - 1] << 2) & swap
+            lower = row & self._full
+            nxt.append(lower)
+        return nxt
+
+    def exact_tails(self, state: list[int], before: list[int], last_ch: str) -> set[str]:
+        """The suffixes that complete a prefix with no edit left, given `state[k-1] == 0`.
+
+        Every cell of the prefix's row is then >= k, so a match spends no further edit: it
+        continues with `word[j:]` from a cell j at exactly k, or completes a transposition
+        started one row up (the prefix ends in word[b+1], the term goes on with word[b]).
+        """
+        tails = self._tails
+        out = set()
+        bits = state[self._k]
+        while bits:
+            low = bits & -bits
+            out.add(tails[low.bit_length() - 1])
+            bits ^= low
+        bits = before[self._k - 1] & (self._char_bits.get(last_ch, 0) >> 2)
+        while bits:
+            low = bits & -bits
+            out.add(self._swapped_tails[low.bit_length() - 1])
+            bits ^= low
+        return out
+
+
+def _find_tails(
+    terms: Sequence[str], prefix: str, tails: set[str], lo: int, hi: int, found: list[int]
+) -> int:
+    """Append to `found` the indices of `prefix + tail` in the block of `prefix` at `lo`.
+
+    Returns the end of that block. A small block is read term by term (C-speed string
+    comparisons); past `_SCAN_LIMIT` terms each tail is looked up with a binary search.
+    """
+    cut = len(prefix)
+    stop = min(hi, lo + _SCAN_LIMIT)
+    i = lo
+    while i < stop:
+        term = terms[i]
+        if not term.startswith(prefix):
+            return i
+        if term[cut:] in tails:
+            found.append(i)
+        i += 1
+    if i == hi:
+        return hi
+    end = prefix_end(terms, prefix, i, hi)
+    for tail in sorted(tails):
+        at = bisect_left(terms, prefix + tail, i, end)
+        if at < end and terms[at] == prefix + tail:
+            found.append(at)
+    return end
+
+
 def scan_fuzzy(
     terms: Sequence[str], word: str, *, max_edits: int, prefix_length: int = 0
 ) -> FuzzyScan:
@@ -95,41 +189,19 @@ def scan_fuzzy(
     """
     _validate(max_edits, prefix_length)
     k = max_edits
-    m = len(word)
-    full = (1 << (m + 1)) - 1
-    accept = 1 << m
-    char_bits: dict[str, int] = {}  # bit j set iff word[j - 1] == char (j = 1..m)
-    for j, ch in enumerate(word, start=1):
-        char_bits[ch] = char_bits.get(ch, 0) | (1 << j)
-    alphabet = sorted(char_bits)  # the only characters a dying row's siblings may live on
-    get_bits = char_bits.get
-
-    def step(cur: list[int], before: list[int], ch: str, prev_ch: str) -> list[int]:
-        """The state after appending `ch` to a prefix in state `cur` ending in `prev_ch`.
-
-        `before` is the state of the prefix minus its last character; at the root, where
-        `prev_ch` is "", no transposition is possible and `before` is not read.
-        """
-        bits = get_bits(ch, 0)
-        # Transposition into cell j: word[j-2] == ch and word[j-1] == prev_ch.
-        swap = (bits << 1) & get_bits(prev_ch, 0)
-        lower = (cur[0] << 1) & bits
-        nxt = [lower]
-        for e in range(1, k + 1):
-            old = cur[e - 1]
-            row = ((cur[e] << 1) & bits) | old | ((old | lower) << 1)
-            if swap:
-                row |= (before[e - 1] << 2) & swap
-            lower = row & full
-            nxt.append(lower)
-        return nxt
-
     block = prefix_range(terms, word[:prefix_length])
     lo, hi = block.start, block.stop
-    # states[d] is the state of path[:d]; every state on the stack is alive.
-    states = [[(1 << (min(e, m) + 1)) - 1 for e in range(k + 1)]]
+    if k == 0:
+        at = bisect_left(terms, word, lo, hi)
+        return FuzzyScan([(at, 0)] if at < hi and terms[at] == word else [], 0)
+    automaton = _Automaton(word, k)
+    step = automaton.step
+    accept = 1 << len(word)
+    # states[d] is the state of path[:d]; every state on the stack has edits to spare.
+    states = [automaton.start]
     path = ""
     matches: list[tuple[int, int]] = []
+    found: list[int] = []
     rows = 0
     i = lo
     while i < hi:
@@ -140,43 +212,25 @@ def scan_fuzzy(
             common += 1
         del states[common + 1 :]
         path = term
-        dead_at = -1
         for pos in range(common, len(term)):
             if pos:
                 state = step(states[pos], states[pos - 1], term[pos], term[pos - 1])
             else:
                 state = step(states[0], states[0], term[0], "")
             rows += 1
-            if not state[k]:
-                dead_at = pos
+            if not state[k - 1]:
+                # No edit to spare below term[:pos + 1]: look its exact completions up.
+                tails = automaton.exact_tails(state, states[pos], term[pos])
+                i = _find_tails(terms, term[: pos + 1], tails, i, hi, found)
+                matches.extend((index, k) for index in found)
+                found.clear()
                 break
             states.append(state)
-        if dead_at < 0:
+        else:
             final = states[-1]
             if final[k] & accept:
                 matches.append((i, next(e for e in range(k + 1) if final[e] & accept)))
             i += 1
-            continue
-        # term[:dead_at + 1] is dead: seek to the next child of term[:dead_at] that lives.
-        parent = term[:dead_at]
-        cur = states[dead_at]
-        before = states[dead_at - 1] if dead_at else cur
-        prev_ch = parent[-1] if dead_at else ""
-        target = None
-        for ch in alphabet[bisect_right(alphabet, term[dead_at]) :]:
-            state = step(cur, before, ch, prev_ch)
-            rows += 1
-            if state[k]:
-                target = parent + ch
-                states.append(state)
-                path = target
-                break
-        if target is not None:
-            i = bisect_left(terms, target, i + 1, hi)
-        elif dead_at:
-            i = prefix_end(terms, parent, i + 1, hi)
-        else:
-            break  # no first character can live: nothing further in the range matches
     return FuzzyScan(matches, rows)
 
 
