@@ -18,7 +18,6 @@ It prints one JSON object on its last stdout line:
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import resource
 import sys
@@ -44,9 +43,10 @@ def main(argv: list[str] | None = None) -> int:
     rss_base = process.memory_info().rss
 
     start = time.perf_counter()
-    for module in ENGINES[args.engine].requires:
-        importlib.import_module(module)
+    reason = ENGINES[args.engine].unavailable_reason()  # imports the engine's package(s)
     import_s = time.perf_counter() - start
+    if reason:
+        parser.error(reason)
 
     engine = create_engine(args.engine, args.workdir)
     start = time.perf_counter()

@@ -370,7 +370,12 @@ _PIECES = [
     "\t",
 ]
 OPERATORS: list[DefaultOperator] = ["OR", "AND"]
-queries = st.lists(st.sampled_from(_PIECES), max_size=30).map("".join) | st.text(max_size=30)
+_GLUE = [" ", " AND ", " OR ", " -", " +", " NOT ", "(", ")", "^2", "~1", " title:("]
+queries = (
+    st.lists(st.sampled_from(_PIECES), max_size=30).map("".join)
+    | st.text(max_size=30)
+    | st.lists(st.sampled_from([query for query, _ in VALID] + _GLUE), max_size=8).map("".join)
+)
 
 
 def _assert_round_trip(tree: Node) -> None:

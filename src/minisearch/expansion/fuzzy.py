@@ -45,7 +45,7 @@ import numpy.typing as npt
 
 from .prefix import Expansion, check_doc_freqs, prefix_end, prefix_range
 
-_SCAN_LIMIT = 16
+_SCAN_LIMIT = 8
 """Blocks up to this many terms are read in full rather than searched tail by tail."""
 
 MAX_SUPPORTED_EDITS = 2
@@ -95,7 +95,7 @@ class _Automaton:
     the prefix read so far and `word[:j]` is at most e.
     """
 
-    __slots__ = ("_char_bits", "_full", "_k", "_swapped_tails", "_tails", "start")
+    __slots__ = ("_char_bits", "_exact_tails", "_full", "_k", "_swapped_tails", "_tails", "start")
 
     def __init__(self, word: str, k: int) -> None:
         m = len(word)
@@ -107,6 +107,7 @@ class _Automaton:
         self._tails = [word[j:] for j in range(m + 1)]
         # Read after a prefix whose last character is word[b + 1]: word[b], then the rest.
         self._swapped_tails = [word[b] + word[b + 2 :] for b in range(m - 1)]
+        self._exact_tails: dict[tuple[int, int], frozenset[str]] = {}
         self.start = [(1 << (min(e, m) + 1)) - 1 for e in range(k + 1)]
 
     def step(self, cur: list[int], before: list[int], ch: str, prev_ch: str) -> list[int]:
@@ -129,53 +130,58 @@ class _Automaton:
             nxt.append(lower)
         return nxt
 
-    def exact_tails(self, state: list[int], before: list[int], last_ch: str) -> set[str]:
-        """The suffixes that complete a prefix with no edit left, given `state[k-1] == 0`.
+    def exact_tails(self, cells: int, cells_before: int, last_ch: str) -> frozenset[str]:
+        """The suffixes completing a prefix with no edit left (its `state[k-1]` is 0).
 
-        Every cell of the prefix's row is then >= k, so a match spends no further edit: it
-        continues with `word[j:]` from a cell j at exactly k, or completes a transposition
-        started one row up (the prefix ends in word[b+1], the term goes on with word[b]).
+        `cells` is the prefix's `state[k]`, `cells_before` the `state[k-1]` of the prefix
+        minus its last character `last_ch`. Every cell of the prefix's row is then >= k, so
+        a match spends no further edit: it continues with `word[j:]` from a cell j at
+        exactly k, or completes a transposition started one row up (the prefix ends in
+        word[b+1], the term goes on with word[b]). Memoised: siblings share their states.
         """
-        tails = self._tails
-        out = set()
-        bits = state[self._k]
+        key = (cells, cells_before & (self._char_bits.get(last_ch, 0) >> 2))
+        known = self._exact_tails.get(key)
+        if known is not None:
+            return known
+        tails = set()
+        bits, swapped = key
         while bits:
             low = bits & -bits
-            out.add(tails[low.bit_length() - 1])
+            tails.add(self._tails[low.bit_length() - 1])
             bits ^= low
-        bits = before[self._k - 1] & (self._char_bits.get(last_ch, 0) >> 2)
-        while bits:
-            low = bits & -bits
-            out.add(self._swapped_tails[low.bit_length() - 1])
-            bits ^= low
-        return out
+        while swapped:
+            low = swapped & -swapped
+            tails.add(self._swapped_tails[low.bit_length() - 1])
+            swapped ^= low
+        result = self._exact_tails[key] = frozenset(tails)
+        return result
 
 
 def _find_tails(
-    terms: Sequence[str], prefix: str, tails: set[str], lo: int, hi: int, found: list[int]
+    terms: Sequence[str],
+    prefix: str,
+    tails: frozenset[str],
+    lo: int,
+    hi: int,
+    distance: int,
+    matches: list[tuple[int, int]],
 ) -> int:
-    """Append to `found` the indices of `prefix + tail` in the block of `prefix` at `lo`.
+    """Append `(index, distance)` for each `prefix + tail` in the block of `prefix` at `lo`.
 
-    Returns the end of that block. A small block is read term by term (C-speed string
-    comparisons); past `_SCAN_LIMIT` terms each tail is looked up with a binary search.
+    Returns the end of that block, found with one binary search. A small block is then read
+    term by term; in a larger one each tail is looked up with a binary search.
     """
-    cut = len(prefix)
-    stop = min(hi, lo + _SCAN_LIMIT)
-    i = lo
-    while i < stop:
-        term = terms[i]
-        if not term.startswith(prefix):
-            return i
-        if term[cut:] in tails:
-            found.append(i)
-        i += 1
-    if i == hi:
-        return hi
-    end = prefix_end(terms, prefix, i, hi)
+    end = prefix_end(terms, prefix, lo + 1, hi)
+    if end - lo <= _SCAN_LIMIT:
+        cut = len(prefix)
+        for i in range(lo, end):
+            if terms[i][cut:] in tails:
+                matches.append((i, distance))
+        return end
     for tail in sorted(tails):
-        at = bisect_left(terms, prefix + tail, i, end)
+        at = bisect_left(terms, prefix + tail, lo, end)
         if at < end and terms[at] == prefix + tail:
-            found.append(at)
+            matches.append((at, distance))
     return end
 
 
@@ -196,12 +202,12 @@ def scan_fuzzy(
         return FuzzyScan([(at, 0)] if at < hi and terms[at] == word else [], 0)
     automaton = _Automaton(word, k)
     step = automaton.step
+    exact_tails = automaton.exact_tails
     accept = 1 << len(word)
     # states[d] is the state of path[:d]; every state on the stack has edits to spare.
     states = [automaton.start]
     path = ""
     matches: list[tuple[int, int]] = []
-    found: list[int] = []
     rows = 0
     i = lo
     while i < hi:
@@ -220,10 +226,8 @@ def scan_fuzzy(
             rows += 1
             if not state[k - 1]:
                 # No edit to spare below term[:pos + 1]: look its exact completions up.
-                tails = automaton.exact_tails(state, states[pos], term[pos])
-                i = _find_tails(terms, term[: pos + 1], tails, i, hi, found)
-                matches.extend((index, k) for index in found)
-                found.clear()
+                tails = exact_tails(state[k], states[pos][k - 1], term[pos])
+                i = _find_tails(terms, term[: pos + 1], tails, i, hi, k, matches)
                 break
             states.append(state)
         else:

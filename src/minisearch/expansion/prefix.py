@@ -47,6 +47,8 @@ def prefix_upper_bound(prefix: str) -> str | None:
     None when no such string exists (the prefix is empty or made only of U+10FFFF), in
     which case the block of `prefix` runs to the end of the dictionary.
     """
+    if prefix and prefix[-1] != _MAX_CODE_POINT:  # the common case, without a copy
+        return prefix[:-1] + chr(ord(prefix[-1]) + 1)
     stripped = prefix.rstrip(_MAX_CODE_POINT)
     if not stripped:
         return None

@@ -13,6 +13,7 @@ from __future__ import annotations
 import array
 import os
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -137,9 +138,6 @@ class SegmentBuilder:
     def write(self, index_dir: Path, segment_id: str | None = None) -> SegmentMeta:
         """Write the segment's files durably under ``index_dir/seg-<id>/``."""
         seg_id = segment_id or new_segment_id()
-        seg_dir = index_dir / f"seg-{seg_id}"
-        seg_dir.mkdir()
-        id_bytes = bytes.fromhex(seg_id)
         postings_chunks: list[bytes] = []
         offset = 0
         terms_body: dict[str, Any] = {}
@@ -155,31 +153,19 @@ class SegmentBuilder:
             field_terms, chunks, offset = _invert_keywords(keyword_postings, offset)
             terms_body[name] = field_terms.to_body()
             postings_chunks.extend(chunks)
-        files = {
-            Component.TERMS: codec.encode_file(Component.TERMS, {"fields": terms_body}, id_bytes),
-            Component.POSTINGS: codec.seal(
-                codec.header_bytes(Component.POSTINGS, id_bytes)
-                + codec.pack_bins([b"".join(postings_chunks)])
+        return write_segment(
+            index_dir,
+            seg_id,
+            SegmentBodies(
+                terms={"fields": terms_body},
+                postings=b"".join(postings_chunks),
+                norms=norms_body,
+                values=self._values_body(),
+                docs=self._docs_body(),
+                ids=self._ids,
             ),
-            Component.NORMS: codec.encode_file(Component.NORMS, norms_body, id_bytes),
-            Component.VALUES: codec.encode_file(Component.VALUES, self._values_body(), id_bytes),
-            Component.DOCS: codec.seal(
-                codec.header_bytes(Component.DOCS, id_bytes) + codec.pack_bins(self._docs_body())
-            ),
-            Component.IDS: codec.encode_file(Component.IDS, self._ids, id_bytes),
-        }
-        infos: dict[str, FileInfo] = {}
-        for component, data in files.items():
-            write_durable(seg_dir / component.value, data)
-            infos[component.value] = FileInfo(len(data), codec.file_crc(data))
-        meta = SegmentMeta(id=seg_id, doc_count=self.doc_count, files=infos)
-        if self.deleted:
-            data = codec.encode_file(Component.DELETES, self.deleted.serialize(), id_bytes)
-            meta = meta.with_deletes(1, len(self.deleted), FileInfo(len(data), codec.file_crc(data)))
-            write_durable(meta.path(index_dir, Component.DELETES), data)
-        fsync_dir(seg_dir)
-        fsync_dir(index_dir)
-        return meta
+            self.deleted,
+        )
 
     def _values_body(self) -> dict[str, Any]:
         body: dict[str, Any] = {}
@@ -197,6 +183,51 @@ class SegmentBuilder:
         offsets = np.zeros(len(self._stored) + 1, dtype="<u8")
         np.cumsum([len(s) for s in self._stored], out=offsets[1:])
         return [offsets.tobytes(), b"".join(self._stored)]
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentBodies:
+    """The decoded content of every file of a segment (what the builder and merges produce)."""
+
+    terms: dict[str, Any]
+    postings: bytes
+    norms: dict[str, Any]
+    values: dict[str, Any]
+    docs: list[bytes]
+    ids: list[str]
+
+
+def write_segment(
+    index_dir: Path, seg_id: str, bodies: SegmentBodies, deleted: BitMap | None = None
+) -> SegmentMeta:
+    """Encode `bodies` into the files of ``index_dir/seg-<seg_id>/``, durably, and describe them."""
+    seg_dir = index_dir / f"seg-{seg_id}"
+    seg_dir.mkdir()
+    id_bytes = bytes.fromhex(seg_id)
+    files = {
+        Component.TERMS: codec.encode_file(Component.TERMS, bodies.terms, id_bytes),
+        Component.POSTINGS: codec.seal(
+            codec.header_bytes(Component.POSTINGS, id_bytes) + codec.pack_bins([bodies.postings])
+        ),
+        Component.NORMS: codec.encode_file(Component.NORMS, bodies.norms, id_bytes),
+        Component.VALUES: codec.encode_file(Component.VALUES, bodies.values, id_bytes),
+        Component.DOCS: codec.seal(
+            codec.header_bytes(Component.DOCS, id_bytes) + codec.pack_bins(bodies.docs)
+        ),
+        Component.IDS: codec.encode_file(Component.IDS, bodies.ids, id_bytes),
+    }
+    infos: dict[str, FileInfo] = {}
+    for component, data in files.items():
+        write_durable(seg_dir / component.value, data)
+        infos[component.value] = FileInfo(len(data), codec.file_crc(data))
+    meta = SegmentMeta(id=seg_id, doc_count=len(bodies.ids), files=infos)
+    if deleted:
+        data = codec.encode_file(Component.DELETES, deleted.serialize(), id_bytes)
+        meta = meta.with_deletes(1, len(deleted), FileInfo(len(data), codec.file_crc(data)))
+        write_durable(meta.path(index_dir, Component.DELETES), data)
+    fsync_dir(seg_dir)
+    fsync_dir(index_dir)
+    return meta
 
 
 def _invert_text(

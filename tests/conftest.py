@@ -1,0 +1,50 @@
+"""Shared helpers for the test suite: where the seeds and datasets live, and small builders.
+
+Every test works on real files under `tmp_path`; nothing here mocks storage. Tests never
+write into the repository: fixtures that ship with it (seeds, tests/fixtures) are copied first.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SEEDS = REPO / "seeds"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+DATASETS = REPO.parent / "shared" / "datasets"
+
+
+def copy_tree_writable(src: Path, dst: Path) -> Path:
+    """Copy `src` to `dst` and make every copy writable (the repo's seeds are read-only)."""
+    shutil.copytree(src, dst)
+    for root, dirs, files in os.walk(dst):
+        for name in dirs + files:
+            p = Path(root) / name
+            p.chmod(p.stat().st_mode | stat.S_IWUSR)
+    dst.chmod(dst.stat().st_mode | stat.S_IWUSR)
+    return dst
+
+
+@pytest.fixture
+def seeds_dir(tmp_path: Path) -> Path:
+    """A writable copy of the repository's `seeds/` corpus (5 plain-text files)."""
+    return copy_tree_writable(SEEDS, tmp_path / "seeds")
+
+
+def flip_bit(path: Path, offset: int, bit: int = 0) -> None:
+    """Flip one bit of the byte at `offset` (negative offsets count from the end)."""
+    data = bytearray(path.read_bytes())
+    data[offset] ^= 1 << bit
+    path.chmod(path.stat().st_mode | stat.S_IWUSR)
+    path.write_bytes(bytes(data))
+
+
+def truncate(path: Path, size: int) -> None:
+    data = path.read_bytes()
+    path.chmod(path.stat().st_mode | stat.S_IWUSR)
+    path.write_bytes(data[:size])
