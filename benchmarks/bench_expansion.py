@@ -18,10 +18,14 @@ import random
 import statistics
 import time
 from collections.abc import Callable, Sequence
+from functools import partial
+from typing import TypeVar
 
 import numpy as np
 
 from minisearch.expansion import edit_distance, expand_fuzzy, expand_prefix, scan_fuzzy
+
+T = TypeVar("T")
 
 LETTERS = "etaoinshrdlcumwfgypbvkjxqz"
 # Relative frequencies of English letters (per cent), in the order of LETTERS.
@@ -77,14 +81,15 @@ def queries(terms: Sequence[str], count: int, seed: int) -> list[str]:
     return fresh + edited
 
 
-def timed(calls: Sequence[Callable[[], object]]) -> list[float]:
-    """Milliseconds per call."""
-    out = []
-    for call in calls:
+def timed(call: Callable[[str], T], args: Sequence[str]) -> tuple[list[float], list[T]]:
+    """Milliseconds per call of `call(arg)`, and the results."""
+    millis: list[float] = []
+    results: list[T] = []
+    for arg in args:
         start = time.perf_counter()
-        call()
-        out.append((time.perf_counter() - start) * 1000)
-    return out
+        results.append(call(arg))
+        millis.append((time.perf_counter() - start) * 1000)
+    return millis, results
 
 
 def summary(label: str, millis: list[float], extra: str = "") -> None:
@@ -96,7 +101,7 @@ def summary(label: str, millis: list[float], extra: str = "") -> None:
     )
 
 
-def naive_scan(terms: Sequence[str], word: str, max_edits: int) -> list[int]:
+def naive_scan(terms: Sequence[str], word: str, *, max_edits: int) -> list[int]:
     return [i for i, term in enumerate(terms) if edit_distance(term, word) <= max_edits]
 
 
@@ -119,50 +124,33 @@ def main() -> None:
     words = queries(terms, args.queries, seed=11)
     for k in (1, 2):
         for prefix_length in (0, 1):
-            rows: list[int] = []
-            found: list[int] = []
-
-            def lookup(word: str, k: int = k, prefix_length: int = prefix_length) -> None:
-                scan = scan_fuzzy(terms, word, max_edits=k, prefix_length=prefix_length)
-                rows.append(scan.rows_computed)
-                found.append(len(scan.matches))
-
-            millis = timed([lambda w=w: lookup(w) for w in words])
+            millis, scans = timed(
+                partial(scan_fuzzy, terms, max_edits=k, prefix_length=prefix_length), words
+            )
+            rows = [scan.rows_computed for scan in scans]
+            found = [len(scan.matches) for scan in scans]
             summary(
-                f"fuzzy k={k} prefix_length={prefix_length}",
+                f"scan_fuzzy k={k} prefix_length={prefix_length}",
                 millis,
                 f"rows median {statistics.median(rows):,.0f} max {max(rows):,} "
                 f"(naive {naive_rows:,}); matches median {statistics.median(found):.0f}",
             )
-        millis = timed(
-            [
-                lambda w=w, k=k: expand_fuzzy(terms, w, max_edits=k, doc_freqs=doc_freqs)
-                for w in words
-            ]
-        )
-        summary(f"expand_fuzzy k={k} (cap 50, by df)", millis)
+        millis, _ = timed(partial(expand_fuzzy, terms, max_edits=k, doc_freqs=doc_freqs), words)
+        summary(f"expand_fuzzy k={k} (cap 50 by df)", millis)
 
     rnd = random.Random(5)
     prefixes = [terms[rnd.randrange(len(terms))][: rnd.randint(1, 4)] for _ in range(args.queries)]
-    millis = timed([lambda p=p: expand_prefix(terms, p) for p in prefixes])
+    millis, _ = timed(partial(expand_prefix, terms), prefixes)
     summary("expand_prefix (cap 1024, first)", millis)
-    millis = timed([lambda p=p: expand_prefix(terms, p, doc_freqs=doc_freqs) for p in prefixes])
-    summary("expand_prefix (cap 1024, by df)", millis)
+    millis, _ = timed(partial(expand_prefix, terms, doc_freqs=doc_freqs), prefixes)
+    summary("expand_prefix (cap 1024 by df)", millis)
 
+    sample = words[: args.naive // 2] + words[len(words) // 2 :][: args.naive - args.naive // 2]
     for k in (1, 2):
-        sample = words[: args.naive // 2] + words[len(words) // 2 :][: args.naive - args.naive // 2]
-        naive_results: list[list[int]] = []
-        naive = timed([lambda w=w, k=k: naive_results.append(naive_scan(terms, w, k)) for w in sample])
-        walk_results: list[list[int]] = []
-        fast = timed(
-            [
-                lambda w=w, k=k: walk_results.append(
-                    [i for i, _ in scan_fuzzy(terms, w, max_edits=k).matches]
-                )
-                for w in sample
-            ]
-        )
-        assert walk_results == naive_results, "walk and naive scan disagree"
+        naive, expected = timed(partial(naive_scan, terms, max_edits=k), sample)
+        fast, scans = timed(partial(scan_fuzzy, terms, max_edits=k), sample)
+        got = [[index for index, _ in scan.matches] for scan in scans]
+        assert got == expected, "walk and naive scan disagree"
         ratio = statistics.mean(naive) / statistics.mean(fast)
         print(
             f"naive scan k={k}: {statistics.mean(naive):,.0f} ms per lookup over {len(sample)} "

@@ -26,7 +26,8 @@ import Stemmer
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_ROOT = BENCH_DIR.parent
-CACHE_DIR = BENCH_DIR / ".cache"
+#: Generated corpora and temporary indexes; override with ``MINISEARCH_BENCH_CACHE``.
+CACHE_DIR = Path(os.environ.get("MINISEARCH_BENCH_CACHE") or BENCH_DIR / ".cache")
 
 K1 = 1.2
 B = 0.75

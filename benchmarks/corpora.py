@@ -9,7 +9,9 @@
   It has no qrels; its queries are sampled from its own text (seeded).
 * ``synthetic:N`` (``N`` may end in ``k`` or ``m``, e.g. ``synthetic:1m``): a
   deterministic synthetic corpus of ``N`` documents, generated once and cached
-  as JSONL under ``benchmarks/.cache/``. No qrels.
+  as JSONL under ``benchmarks/.cache/``. Its qrels are known-item judgments:
+  each query's one relevant document is the document its words were drawn
+  from. That measures whether engines agree and behave, not real relevance.
 
 The synthetic generator draws words from a Zipfian distribution (exponent 1.1)
 over a vocabulary of pronounceable, syllable-built pseudo-words, where shorter
@@ -37,7 +39,7 @@ import numpy as np
 from common import CACHE_DIR, REPO_ROOT, english_stopwords
 
 BEIR_NAMES = ("scifact", "cranfield", "cacm")
-SYNTHETIC_VERSION = 1
+SYNTHETIC_VERSION = 2
 DEFAULT_SEED = 20240601
 
 
@@ -58,6 +60,8 @@ class Corpus:
     docs: list[Doc]
     queries: dict[str, str]
     qrels: dict[str, dict[str, int]] | None = None
+    #: "judged" (human relevance judgments) or "known-item" (synthetic: the source doc).
+    qrels_kind: str = "judged"
 
     @property
     def has_qrels(self) -> bool:
@@ -70,6 +74,7 @@ class Corpus:
             "n_queries": len(self.queries),
             "has_qrels": self.has_qrels,
             "n_qrels": sum(len(v) for v in (self.qrels or {}).values()),
+            "qrels_kind": self.qrels_kind if self.has_qrels else None,
         }
 
 
@@ -183,7 +188,10 @@ def generate_synthetic(
     seed: int = DEFAULT_SEED,
     chunk: int = 20_000,
 ) -> None:
-    """Write ``n_docs`` synthetic documents to ``out`` and queries to ``queries_out`` (JSONL)."""
+    """Write ``n_docs`` synthetic documents to ``out`` and queries to ``queries_out`` (JSONL).
+
+    Each query record carries ``target``, the id of the document it was drawn from.
+    """
     rng = np.random.default_rng(seed)
     vocab = np.array(make_vocabulary(VOCAB_SIZE, rng), dtype=object)
     cdf = _zipf_cdf(len(vocab), ZIPF_EXPONENT)
@@ -217,7 +225,8 @@ def generate_synthetic(
     tmp = queries_out.with_suffix(".tmp")
     with tmp.open("w", encoding="utf-8") as f:
         for qi in range(n_queries):
-            doc_words = sorted(set(target_words[qrng.choice(target_list)]))
+            target = qrng.choice(target_list)
+            doc_words = sorted(set(target_words[target]))
             terms: list[str] = []
             for _ in range(qrng.choices((1, 2, 3, 4, 5), weights=(15, 30, 30, 15, 10))[0]):
                 if qrng.random() < 0.35:
@@ -225,7 +234,8 @@ def generate_synthetic(
                 else:
                     rank = qrng.choice(doc_words)
                 terms.append(str(vocab[rank]))
-            f.write(json.dumps({"_id": f"q{qi}", "text": " ".join(terms)}) + "\n")
+            record = {"_id": f"q{qi}", "text": " ".join(terms), "target": f"d{target}"}
+            f.write(json.dumps(record) + "\n")
     tmp.replace(queries_out)
 
 
@@ -248,8 +258,10 @@ def load_synthetic(
     with docs_path.open(encoding="utf-8") as f:
         docs = [Doc(d["_id"], d["title"], d["text"]) for d in map(json.loads, f)]
     with queries_path.open(encoding="utf-8") as f:
-        queries = {q["_id"]: q["text"] for q in map(json.loads, f)}
-    return Corpus(f"synthetic:{n_docs}", docs, queries)
+        records = [json.loads(line) for line in f]
+    queries = {q["_id"]: q["text"] for q in records}
+    qrels = {q["_id"]: {q["target"]: 1} for q in records}
+    return Corpus(f"synthetic:{n_docs}", docs, queries, qrels, qrels_kind="known-item")
 
 
 def load_corpus(spec: str, *, max_queries: int | None = None, seed: int = DEFAULT_SEED) -> Corpus:

@@ -98,7 +98,11 @@ def markdown(results: dict[str, Any]) -> str:
         lines += ["", f"## {name}", ""]
         lines.append(
             f"{corpus['n_docs']:,} docs, {corpus['n_queries']:,} queries"
-            + (f", {corpus['n_qrels']:,} qrels." if corpus["has_qrels"] else ", no qrels.")
+            + (
+                f", {corpus['n_qrels']:,} {corpus['qrels_kind']} qrels."
+                if corpus["has_qrels"]
+                else ", no qrels."
+            )
         )
         lines.append("")
         header = ["engine", *(title for title, _, _ in COLUMNS)]

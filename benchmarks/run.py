@@ -57,6 +57,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--rounds", type=int, default=None, help="query timing rounds (default 5)")
     p.add_argument("--open-repeats", type=int, default=None, help="fresh-process probes (3)")
     p.add_argument("--build-repeats", type=int, default=1)
+    p.add_argument("--cli-repeats", type=int, default=None, help="CLI calls timed (3)")
     p.add_argument("--max-queries", type=int, default=None, help="cap the queries per corpus")
     p.add_argument("--no-limits", action="store_true", help="ignore per-engine corpus limits")
     p.add_argument("--no-probe", action="store_true", help="skip fresh-process open/RSS probes")
@@ -68,6 +69,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.corpora = args.corpora or (QUICK_CORPORA if quick else DEFAULT_CORPORA)
     args.rounds = args.rounds or (2 if quick else 5)
     args.open_repeats = args.open_repeats or (1 if quick else 3)
+    args.cli_repeats = args.cli_repeats or (1 if quick else 3)
     if quick and args.max_queries is None:
         args.max_queries = 50
     return args
@@ -137,7 +139,9 @@ def bench_corpus(corpus: Corpus, args: argparse.Namespace, names: list[str],
         if not args.no_cli and queries:
             engine = reference.engine
             assert isinstance(engine, MinisearchEngine)
-            reference.metrics.update(measure_cli(engine.index_path, queries[0]))
+            reference.metrics.update(
+                measure_cli(engine.index_path, queries[0], args.cli_repeats)
+            )
     rows = [{"corpus": corpus.name, **er.row()} for er in runs]
     if not args.keep_indexes:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -48,3 +48,15 @@ def truncate(path: Path, size: int) -> None:
     data = path.read_bytes()
     path.chmod(path.stat().st_mode | stat.S_IWUSR)
     path.write_bytes(data[:size])
+
+
+def open_writer(index_path: Path, *, merge: bool = False, **kwargs: object):  # type: ignore[no-untyped-def]
+    """An `IndexWriter` on `index_path`; without `merge`, the automatic merge policy is off,
+    so that tests which need several segments really get them."""
+    import inspect
+
+    from minisearch.writer import IndexWriter
+
+    if not merge and "merge_policy" in inspect.signature(IndexWriter).parameters:
+        kwargs["merge_policy"] = None
+    return IndexWriter(Path(index_path), **kwargs)  # type: ignore[arg-type]

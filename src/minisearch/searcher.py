@@ -17,13 +17,18 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 
 from .analysis import Analyzer, AnalyzerConfig
 from .commit import CommitPoint, generations, read_commit, read_latest
 from .errors import SchemaError
-from .query.ast import Query
-from .query.text import match_query
-from .query.weight import SegmentContext, create_weight
+from .errors import QuerySyntaxError
+from .query.analyze import QueryAnalyzer
+from .query.ast import BooleanQuery, Query
+from .query.explain import Explanation
+from .query.weight import create_weight
+from .query.weight_base import SegmentContext
+from .queryparser import parse_query, parse_query_lenient
 from .schema import FieldKind, Schema
 from .scoring import Bm25Params, FieldStats
 from .segment.reader import SegmentReader
@@ -152,6 +157,15 @@ class Searcher:
             self._doc_freqs[key] = df
         return df
 
+    def dictionaries(self, field: str) -> list[tuple[Sequence[str], npt.NDArray[Any]]]:
+        """Every segment's sorted terms of `field` with their (segment) doc freqs."""
+        out = []
+        for seg in self.segments:
+            terms = seg.terms(field)
+            if terms is not None:
+                out.append((terms.terms, terms.doc_freqs))
+        return out
+
     def _check_text_field(self, field: str) -> None:
         f = self.schema.get(field)
         if f is None or f.kind is not FieldKind.TEXT:
@@ -167,13 +181,39 @@ class Searcher:
         fields: Sequence[str] | None = None,
         default_operator: Literal["OR", "AND"] = "OR",
     ) -> Query:
-        """Turn user text into a query over the text fields (each with its schema boost)."""
+        """Parse the query language (see docs/QUERIES.md) against this index's schema.
+
+        Raises `QuerySyntaxError` (with the position) for malformed input and
+        `UnknownFieldError` for a field the schema does not have.
+        """
+        tree = parse_query(text, default_operator=default_operator, known_fields=self._known_fields())
+        return self._convert(tree, text, fields)
+
+    def parse_lenient(
+        self,
+        text: str,
+        *,
+        fields: Sequence[str] | None = None,
+        default_operator: Literal["OR", "AND"] = "OR",
+    ) -> tuple[Query, list[QuerySyntaxError]]:
+        """For search boxes: the best query the text allows, plus every problem found."""
+        tree, errors = parse_query_lenient(text, default_operator=default_operator)
+        if tree is None:
+            return BooleanQuery(), errors
+        try:
+            return self._convert(tree, text, fields), errors
+        except QuerySyntaxError as exc:
+            return BooleanQuery(), [*errors, exc]
+
+    def _known_fields(self) -> list[str]:
+        return [f.name for f in self.schema.fields if f.indexed]
+
+    def _convert(self, tree: Any, text: str, fields: Sequence[str] | None) -> Query:
         chosen = [self.schema[name] for name in fields] if fields else self.schema.text_fields
         for f in chosen:
             self._check_text_field(f.name)
-        return match_query(
-            self.analyzer.terms(text), [(f.name, f.boost) for f in chosen], default_operator
-        )
+        query = QueryAnalyzer(self.schema, self.analyzer, chosen, text).convert(tree)
+        return query if query is not None else BooleanQuery()
 
     def search(
         self,
@@ -216,6 +256,28 @@ class Searcher:
         ]
         elapsed = (time.perf_counter() - started) * 1000
         return SearchResults(hits=hits, total=total, query=query, elapsed_ms=elapsed)
+
+    def explain(self, query: str | Query, doc_id: str) -> Explanation | None:
+        """Why `doc_id` scores what it does for `query` (None if it does not match).
+
+        The top-level value equals the score `search` returns for the document.
+        """
+        if isinstance(query, str):
+            query = self.parse(query)
+        weight = create_weight(query, self, self.params)
+        for ordinal, seg in enumerate(self.segments):
+            doc = seg.doc_number(doc_id)
+            if doc is not None:
+                return weight.explain(SegmentContext(seg, ordinal, self, self.params), doc)
+        return None
+
+    def locate(self, doc_id: str) -> tuple[int, int] | None:
+        """(segment ordinal, doc number) of the live document `doc_id`."""
+        for ordinal in range(len(self.segments) - 1, -1, -1):
+            doc = self.segments[ordinal].doc_number(doc_id)
+            if doc is not None:
+                return ordinal, doc
+        return None
 
     def document(self, doc_id: str) -> dict[str, Any] | None:
         """The stored fields of the live document `doc_id`, or None."""

@@ -1,12 +1,19 @@
-"""The index writer: buffer, flush segments, record deletions, commit atomically.
+"""The index writer: buffer, flush segments, record deletions, commit atomically, merge.
 
 There is one writer per index (write.lock). Added documents go to an in-memory
 `SegmentBuilder`, which is written as a segment when it reaches the memory budget; nothing
 is visible to readers until `commit()` publishes a new manifest. Adding a document whose id
 already exists replaces it: the old copy is marked deleted in its segment (a new
 ``deletes-<gen>`` file at commit) and the new copy is added, so an update is atomic at commit.
-`rollback()` forgets everything since the last commit. On open, the writer removes leftovers
-of writers that died mid-work (files no manifest names).
+After each commit the merge policy (merge.py) may merge adjacent segments and publish one
+more generation with the same documents. `rollback()` forgets everything since the last
+commit. On open and after each commit the writer removes files no manifest names (leftovers
+of writers that died mid-work, segments merged away, superseded deletions).
+
+Readers of older commits are unaffected by that removal on POSIX systems: a `SegmentReader`
+maps every file (and reads the deletions) when it opens, and an unlinked file lives on while
+it is mapped. On Windows, deleting a mapped file fails; removal is best-effort (errors are
+ignored) and the next writer's clean-up retries it once the readers have closed.
 """
 
 from __future__ import annotations
@@ -14,10 +21,10 @@ from __future__ import annotations
 import contextlib
 import shutil
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyroaring import BitMap
 
@@ -26,12 +33,17 @@ from .analysis import Analyzer, AnalyzerConfig
 from .commit import CommitPoint, read_latest, write_commit
 from .errors import WriterClosedError
 from .lock import LOCK_NAME, WriteLock
+from .merge import LogMergePolicy, forced_merges, merge_segments
 from .segment.builder import SegmentBuilder
 from .segment.meta import Component, FileInfo, SegmentMeta
 from .segment.reader import SegmentReader
 from .storage import fsync_dir, write_durable
 
+if TYPE_CHECKING:
+    from .query.ast import Query
+
 DEFAULT_MEMORY_BUDGET_MB = 256.0
+DEFAULT_MERGE_POLICY = LogMergePolicy()
 
 
 @dataclass(slots=True)
@@ -42,10 +54,12 @@ class WriteStats:
     updated: int = 0
     deleted: int = 0
     segments_flushed: int = 0
+    segments_merged: int = 0
 
 
 class IndexWriter:
-    """The single writer of an index. Use as a context manager: commit on success."""
+    """The single writer of an index. Use as a context manager: on success the changes are
+    committed (if there are any), on an exception they are rolled back; the lock is released."""
 
     def __init__(
         self,
@@ -53,8 +67,11 @@ class IndexWriter:
         *,
         memory_budget_mb: float = DEFAULT_MEMORY_BUDGET_MB,
         lock_timeout: float = 0.0,
+        merge_policy: LogMergePolicy | None = DEFAULT_MERGE_POLICY,
     ) -> None:
+        """`merge_policy` runs after every commit; None leaves merging to `merge()`."""
         self.index_dir = index_dir
+        self.merge_policy = merge_policy
         self._lock = WriteLock(index_dir)
         self._lock.acquire(lock_timeout)
         try:
@@ -66,7 +83,7 @@ class IndexWriter:
         self.schema = self._commit.schema
         self.analyzer = Analyzer(AnalyzerConfig.from_dict(self._commit.analyzer))
         self._budget = int(memory_budget_mb * 1024 * 1024)
-        self._readers: dict[str, SegmentReader] = {}
+        self._readers: dict[tuple[str, int], SegmentReader] = {}
         self.stats = WriteStats()
         self._reset()
 
@@ -128,10 +145,43 @@ class IndexWriter:
                 return True
         return False
 
+    def delete_by_query(self, query: str | Query) -> int:
+        """Delete every live document matching `query`; returns how many were deleted.
+
+        A string is parsed as `Searcher.parse` does (the text fields, OR). Buffered documents
+        are flushed first so that the query sees them: it runs on the committed segments plus
+        the flushed ones, one segment at a time, and documents already deleted since the last
+        commit (replaced or deleted) are skipped.
+        """
+        from .searcher import Searcher
+
+        self._check_open()
+        self.flush()
+        deleted = 0
+        flushed = {meta.id: ids for meta, ids in self._flushed}
+        metas = [*self._commit.segments, *(meta for meta, _ in self._flushed)]
+        for meta in metas:
+            with Searcher(self.index_dir, replace(self._commit, segments=(meta,))) as searcher:
+                parsed = searcher.parse(query) if isinstance(query, str) else query
+                hits = searcher.search(parsed, k=searcher.doc_count, stored_fields=False)
+                reader = searcher.segments[0]
+                pending = self._pending.setdefault(meta.id, BitMap())
+                for hit in hits:
+                    doc = reader.doc_number(hit.id)
+                    if doc is None or doc in pending:
+                        continue
+                    pending.add(doc)
+                    if meta.id in flushed:
+                        del flushed[meta.id][hit.id]
+                    deleted += 1
+        self.stats.deleted += deleted
+        return deleted
+
     def _reader(self, meta: SegmentMeta) -> SegmentReader:
-        reader = self._readers.get(meta.id)
+        key = (meta.id, meta.del_gen)
+        reader = self._readers.get(key)
         if reader is None:
-            reader = self._readers[meta.id] = SegmentReader(self.index_dir, meta, self.schema)
+            reader = self._readers[key] = SegmentReader(self.index_dir, meta, self.schema)
         return reader
 
     # -- flushing and committing ------------------------------------------------------------
@@ -147,8 +197,17 @@ class IndexWriter:
         self.stats.segments_flushed += 1
         self._builder = SegmentBuilder(self.schema, self.analyzer)
 
+    @property
+    def has_changes(self) -> bool:
+        """Whether anything was added or deleted since the last commit."""
+        return bool(self._builder.doc_count or self._flushed or any(self._pending.values()))
+
     def commit(self, **user_data: Any) -> CommitPoint:
-        """Make every change since the last commit durable and visible, atomically."""
+        """Make every change since the last commit durable and visible, atomically.
+
+        Then the merge policy may merge segments, which publishes one more generation holding
+        the same documents; the returned commit point is the newest one.
+        """
         self._check_open()
         self.flush()
         segments: list[SegmentMeta] = []
@@ -158,13 +217,50 @@ class IndexWriter:
                 meta = self._write_deletes(meta, extra)
             if meta.live_count > 0:
                 segments.append(meta)
+        self._publish(segments, user_data)
+        if self.merge_policy is not None:
+            self._apply_merges(self.merge_policy.find_merges(self._commit.segments))
+        return self._commit
+
+    def merge(self, max_segments: int = 1) -> CommitPoint:
+        """Merge down to at most `max_segments` segments, dropping deleted documents.
+
+        Pending changes are committed first. Segments with deletions are rewritten even when
+        the count is already low enough, so that their space is freed.
+        """
+        self._check_open()
+        if self.has_changes:
+            self.commit()
+        self._apply_merges(forced_merges(self._commit.segments, max_segments))
+        return self._commit
+
+    def optimize(self) -> CommitPoint:
+        """Merge the whole index into one segment without deletions."""
+        return self.merge(max_segments=1)
+
+    def _apply_merges(self, runs: list[range]) -> None:
+        """Merge each run of adjacent segment positions into one segment; publish once."""
+        if not runs:
+            return
+        old = self._commit.segments
+        replaced: dict[int, SegmentMeta | None] = {}
+        for run in runs:
+            merged = merge_segments(self.index_dir, [self._reader(old[i]) for i in run], self.schema)
+            replaced.update(dict.fromkeys(run))
+            replaced[run.start] = merged if merged.doc_count else None
+            self.stats.segments_merged += len(run)
+        segments = [replaced[i] if i in replaced else meta for i, meta in enumerate(old)]
+        self._publish([s for s in segments if s is not None], {})
+
+    def _publish(self, segments: list[SegmentMeta], user_data: Mapping[str, Any]) -> None:
         commit = self._commit.next(segments, **user_data)
         write_commit(self.index_dir, commit)
         self._commit = commit
-        self._close_readers()
+        live = {(m.id, m.del_gen) for m in commit.segments}
+        for key in [k for k in self._readers if k not in live]:
+            self._readers.pop(key).close()
         self._reset()
         remove_unreferenced(self.index_dir, commit)
-        return commit
 
     def _write_deletes(self, meta: SegmentMeta, extra: BitMap) -> SegmentMeta:
         deleted = BitMap(extra)
@@ -175,7 +271,10 @@ class IndexWriter:
         gen = meta.del_gen + 1
         data = codec.encode_file(Component.DELETES, deleted.serialize(), meta.id_bytes)
         updated = meta.with_deletes(gen, len(deleted), FileInfo(len(data), codec.file_crc(data)))
-        write_durable(updated.path(self.index_dir, Component.DELETES), data)
+        path = updated.path(self.index_dir, Component.DELETES)
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()  # left by a failed commit of this writer: no manifest names it
+        write_durable(path, data)
         fsync_dir(self.index_dir / meta.dirname)
         return updated
 
@@ -212,7 +311,8 @@ class IndexWriter:
     ) -> None:
         if exc_type is None:
             try:
-                self.commit()
+                if self.has_changes:
+                    self.commit()
             finally:
                 self._lock.release()
         else:
@@ -234,12 +334,12 @@ def remove_unreferenced(index_dir: Path, commit: CommitPoint) -> None:
         if entry.is_dir() and name in keep_dirs:
             for inner in entry.iterdir():
                 if f"{name}/{inner.name}" not in keep:
-                    with contextlib.suppress(FileNotFoundError):
+                    with contextlib.suppress(OSError):
                         inner.unlink()
             continue
         if entry.is_dir():
             if name.startswith("seg-"):
                 shutil.rmtree(entry, ignore_errors=True)
         elif name.startswith(("manifest-", ".manifest-")):
-            with contextlib.suppress(FileNotFoundError):
+            with contextlib.suppress(OSError):
                 entry.unlink()

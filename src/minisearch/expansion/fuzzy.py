@@ -7,32 +7,37 @@ one, and no substring is edited twice. That is Lucene's `FuzzyQuery` with
 
 Why not a scan? A dictionary holds a million terms; one dynamic-programming table per term
 is about 10 µs in Python, so ten seconds per query. Instead we walk the sorted list as an
-implicit trie (terms sharing a prefix are contiguous) and keep, for the prefix currently
-walked, one DP state per character on a stack:
+implicit trie (terms sharing a prefix are contiguous), keeping one DP row per character of
+the prefix being walked on a stack:
 
-* A term shares its prefix with the previous one, so only the rows past the common prefix
-  are computed.
-* The DP row of a prefix bounds from below the distance of every extension of it (with OSA
-  too: a transposition that jumps over row i enters a cell of row i-1 … row i+1 whose cost
-  is at least a cell of row i). Once every cell of a row exceeds k, the whole block of terms
-  with that prefix is dead and is skipped with one `bisect` (see `prefix.prefix_end`).
-* Seeking, as Lucene does with its Levenshtein automaton: a row can die only when its parent
-  row has no cell below k, and then the only children that can live are characters of the
-  query word. So on a death we try the query's characters greater than the dead one, and
-  bisect straight to the first child that lives, or past the parent's block if none does.
+* A term shares a prefix with the previous one, so only the rows past it are computed.
+* The row of a prefix bounds from below the distance of every extension of it (with OSA
+  too: a transposition that jumps over row i, from cell (i-1, j-2) to (i+1, j), costs at
+  least cell (i, j-1)). So the walk never enters a prefix that cannot lead to a match.
+* The walk descends only while a prefix has an edit to spare (some cell of its row <= k-1).
+  At a prefix p whose best cell is exactly k, a match can spend no further edit, so the
+  matches below p are p + word[j:] for each cell j at k, plus p + word[b] + word[b+2:] for a
+  transposition started one row up: a handful of strings, looked up with binary searches
+  (or by reading the block when it holds at most `_SCAN_LIMIT` terms), and the whole block
+  of p is skipped with one `bisect` (`prefix.prefix_end`). This is the Levenshtein
+  automaton's "seek" of Lucene, done for the last, exact stretch of every match; a plain
+  walk that only prunes rows above k computes 10–15 times more rows.
 
-A DP row is encoded bit-parallel, as the Levenshtein NFA of Wu & Manber extended with
-transpositions: `state[e]` has bit j set iff distance(prefix, word[:j]) <= e, for e = 0..k.
-One row costs O(k) integer operations whatever the word's length, "row is dead" is
-`state[k] == 0`, and "the term matches" is bit len(word) of `state[k]`.
+A row is encoded bit-parallel, as the Levenshtein NFA of Wu & Manber extended with
+transpositions: bit j of `state[e]` is set iff distance(prefix, word[:j]) <= e, for
+e = 0..k. One row costs O(k) integer operations whatever the word's length; "an edit to
+spare" is `state[k-1] != 0`, and "the term matches" is bit len(word) of `state[k]`.
 
-Measured on a 1,000,000-term dictionary (benchmarks/bench_expansion.py), a lookup computes a
-few thousand rows instead of nine million: k=1 runs in about a millisecond, k=2 in a few.
+So a lookup does work in proportion to the prefixes within k-1 edits of a prefix of the
+word and their children, not to the dictionary. On 1,000,000 pseudo-words
+(benchmarks/bench_expansion.py) k=1 computes about a hundred rows and k=2 a few thousand,
+against eight million for a scan.
 
 `prefix_length` (Lucene's default 0) demands that the first characters match exactly; the
-walk then starts inside that prefix's block. With 1 it is typically several times faster for
-k=2, because the dense top of the trie, where almost every row is alive, is left out; the
-price is that an edit in the first character (a typo like "fhost" for "ghost") is not found.
+walk then starts inside that prefix's block. With 1 it is several times faster for k=2,
+because the dense top of the trie, where every prefix has edits to spare, is left out; the
+price is that an edit of the first character (a typo like "fhost" for "ghost", or a
+transposition of the first two) is not found.
 """
 
 from __future__ import annotations

@@ -1,5 +1,25 @@
 """Queries (what to find), weights (bound to statistics) and per-segment evaluation."""
 
-from .ast import BooleanQuery, MatchAllQuery, Query, TermQuery
+from .ast import (
+    BooleanQuery,
+    FuzzyQuery,
+    KeywordQuery,
+    MatchAllQuery,
+    PhraseQuery,
+    PrefixQuery,
+    Query,
+    RangeQuery,
+    TermQuery,
+)
 
-__all__ = ["BooleanQuery", "MatchAllQuery", "Query", "TermQuery"]
+__all__ = [
+    "BooleanQuery",
+    "FuzzyQuery",
+    "KeywordQuery",
+    "MatchAllQuery",
+    "PhraseQuery",
+    "PrefixQuery",
+    "Query",
+    "RangeQuery",
+    "TermQuery",
+]

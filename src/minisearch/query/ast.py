@@ -21,6 +21,70 @@ class TermQuery:
 
 
 @dataclass(frozen=True, slots=True)
+class PhraseQuery:
+    """Terms at the given relative positions (gaps left by stopwords are kept in `offsets`).
+
+    With `slop` > 0 the terms may be up to `slop` positions away from where the phrase puts
+    them, in any direction. Scored as BM25 whose tf is the number of matches in the document
+    and whose idf is the sum of the terms' idfs (as Lucene does).
+    """
+
+    field: str
+    terms: tuple[str, ...]
+    offsets: tuple[int, ...]
+    slop: int = 0
+    boost: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class PrefixQuery:
+    """Terms of `field` starting with `prefix`, each scored like a `TermQuery` and summed.
+
+    At most `max_expansions` terms are used: the most frequent ones (by live doc freq).
+    """
+
+    field: str
+    prefix: str
+    boost: float = 1.0
+    max_expansions: int = 1024
+
+
+@dataclass(frozen=True, slots=True)
+class FuzzyQuery:
+    """Terms within `max_edits` (Damerau-Levenshtein) of `term`, scored like `TermQuery`.
+
+    The closest and most frequent `max_expansions` terms are used; each is scored with BM25
+    and its contribution scaled by ``1 - distance / (len(term) + 1)`` so exact matches win.
+    """
+
+    field: str
+    term: str
+    max_edits: int = 2
+    prefix_length: int = 0
+    boost: float = 1.0
+    max_expansions: int = 50
+
+
+@dataclass(frozen=True, slots=True)
+class KeywordQuery:
+    """A filter: documents whose keyword `field` has exactly `value` (score 0)."""
+
+    field: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class RangeQuery:
+    """A filter on a numeric field: ``lower <= value <= upper`` (bounds optional, score 0)."""
+
+    field: str
+    lower: float | None = None
+    upper: float | None = None
+    include_lower: bool = True
+    include_upper: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class MatchAllQuery:
     """Every live document, with a constant score of `boost` (0 by default, as in a filter)."""
 
@@ -43,4 +107,13 @@ class BooleanQuery:
     boost: float = 1.0
 
 
-Query = TermQuery | MatchAllQuery | BooleanQuery
+Query = (
+    TermQuery
+    | PhraseQuery
+    | PrefixQuery
+    | FuzzyQuery
+    | KeywordQuery
+    | RangeQuery
+    | MatchAllQuery
+    | BooleanQuery
+)

@@ -1,65 +1,72 @@
-"""Weights: queries bound to a searcher's statistics, evaluated one segment at a time.
+"""Weights for scored queries (term, phrase, boolean, match-all) and `create_weight`.
 
-Ownership follows Lucene's split: the `Weight` holds what depends on the whole snapshot
-(idf from live document frequencies, average field lengths); `SegmentContext` holds what
-depends on one segment (its reader, the per-document length norms). `Weight.matches` returns
-the segment's matching doc numbers (ascending) with their scores, computed set-at-a-time
-with numpy over whole postings arrays. Deleted documents are removed by the caller.
+`create_weight` binds a query tree to a snapshot's statistics: term weights fix
+``boost * idf`` once; prefix and fuzzy queries expand to term weights here (multiterm.py);
+filters come from filters.py. Boolean evaluation uses dense per-segment arrays (a score
+accumulator and a match count), so combining clauses costs O(segment size) with no Python
+loop per posting. Scores of clauses are added in clause order, the same order the explain
+tree uses, so explanation and score agree exactly.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
-from ..scoring import Bm25Params, FieldStats, StatsProvider, idf, length_norms, term_scores
-from ..segment.reader import SegmentReader
-from .ast import BooleanQuery, MatchAllQuery, Query, TermQuery
-
-_EMPTY_DOCS = np.zeros(0, dtype=np.uint32)
-_EMPTY_SCORES = np.zeros(0, dtype=np.float64)
-
-
-@dataclass(frozen=True, slots=True)
-class SegmentMatches:
-    """Matching doc numbers of one segment (ascending) and their scores, aligned."""
-
-    docs: npt.NDArray[np.uint32]
-    scores: npt.NDArray[np.float64]
-
-    @classmethod
-    def empty(cls) -> SegmentMatches:
-        return cls(_EMPTY_DOCS, _EMPTY_SCORES)
-
-
-class SegmentContext:
-    """One segment as seen by one searcher: its reader plus cached length norms per field."""
-
-    def __init__(self, reader: SegmentReader, ordinal: int, stats: StatsProvider, params: Bm25Params) -> None:
-        self.reader = reader
-        self.ordinal = ordinal
-        self._stats = stats
-        self.params = params
-        self._norms: dict[str, npt.NDArray[np.float64]] = {}
-
-    @property
-    def doc_count(self) -> int:
-        return self.reader.doc_count
-
-    def norms(self, field: str) -> npt.NDArray[np.float64]:
-        norms = self._norms.get(field)
-        if norms is None:
-            avg = self._stats.field_stats(field).avg_field_len
-            norms = length_norms(self.reader.field_lengths(field), avg, self.params)
-            self._norms[field] = norms
-        return norms
+from ..scoring import Bm25Params, FieldStats, StatsProvider, idf, term_scores
+from .ast import (
+    BooleanQuery,
+    FuzzyQuery,
+    KeywordQuery,
+    MatchAllQuery,
+    PhraseQuery,
+    PrefixQuery,
+    Query,
+    RangeQuery,
+    TermQuery,
+)
+from .explain import Explanation
+from .filters import KeywordWeight, RangeWeight
+from .multiterm import expand_terms
+from .phrase import phrase_freqs
+from .weight_base import SegmentContext, SegmentMatches, Weight
 
 
-class Weight(Protocol):
-    def matches(self, segment: SegmentContext) -> SegmentMatches: ...
+class SearchContext(StatsProvider, Protocol):
+    """Statistics plus access to every segment's dictionary of a field (for expansion)."""
+
+    def dictionaries(self, field: str) -> list[tuple[Sequence[str], npt.NDArray[Any]]]: ...
+
+
+def _bm25_details(
+    weight: float, boost: float, idf_value: float, idf_desc: str, tf: float, dl: float,
+    stats: FieldStats, params: Bm25Params,
+) -> Explanation:
+    norm = params.k1 * (1.0 - params.b + params.b * dl / stats.avg_field_len)
+    tf_part = tf * (params.k1 + 1.0) / (tf + norm)
+    return Explanation(
+        weight * tf_part,
+        "score, computed as boost * idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / avgdl))",
+        (
+            Explanation(boost, "boost"),
+            Explanation(idf_value, idf_desc),
+            Explanation(
+                tf_part,
+                "tf, computed as freq * (k1 + 1) / (freq + k1 * (1 - b + b * dl / avgdl))",
+                (
+                    Explanation(tf, "freq, occurrences of the term in the field"),
+                    Explanation(params.k1, "k1, term saturation parameter"),
+                    Explanation(params.b, "b, length normalization parameter"),
+                    Explanation(dl, "dl, length of the field"),
+                    Explanation(stats.avg_field_len, "avgdl, average length of the field"),
+                ),
+            ),
+        ),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +75,7 @@ class TermWeight:
 
     query: TermQuery
     weight: float
+    idf: float
     doc_freq: int
     field_stats: FieldStats
 
@@ -79,6 +87,61 @@ class TermWeight:
         scores = term_scores(self.weight, postings.tfs, norms, segment.params.k1)
         return SegmentMatches(postings.docs, scores)
 
+    def explain(self, segment: SegmentContext, doc: int) -> Explanation | None:
+        postings = segment.reader.term_postings(self.query.field, self.query.term)
+        if postings is None:
+            return None
+        at = int(np.searchsorted(postings.docs, doc))
+        if at >= len(postings.docs) or postings.docs[at] != doc:
+            return None
+        q = self.query
+        detail = _bm25_details(
+            self.weight, q.boost, self.idf,
+            f"idf, computed as ln(1 + (N - df + 0.5) / (df + 0.5)) with N = "
+            f"{self.field_stats.doc_count}, df = {self.doc_freq}",
+            float(postings.tfs[at]), float(segment.reader.field_lengths(q.field)[doc]),
+            self.field_stats, segment.params,
+        )
+        value = float(self.matches(segment).scores[at])
+        return Explanation(value, f"weight({q.field}:{q.term})", detail.details)
+
+
+@dataclass(frozen=True, slots=True)
+class PhraseWeight:
+    query: PhraseQuery
+    weight: float
+    idf: float
+    field_stats: FieldStats
+
+    def _freqs(self, segment: SegmentContext) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64]]:
+        postings = []
+        for term in self.query.terms:
+            p = segment.reader.term_postings(self.query.field, term)
+            if p is None:
+                return np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.int64)
+            postings.append(p)
+        return phrase_freqs(postings, self.query.offsets, self.query.slop)
+
+    def matches(self, segment: SegmentContext) -> SegmentMatches:
+        docs, freqs = self._freqs(segment)
+        norms = segment.norms(self.query.field)[docs]
+        return SegmentMatches(docs, term_scores(self.weight, freqs, norms, segment.params.k1))
+
+    def explain(self, segment: SegmentContext, doc: int) -> Explanation | None:
+        docs, freqs = self._freqs(segment)
+        at = int(np.searchsorted(docs, doc))
+        if at >= len(docs) or docs[at] != doc:
+            return None
+        q = self.query
+        detail = _bm25_details(
+            self.weight, q.boost, self.idf, "idf, the sum of the phrase terms' idf",
+            float(freqs[at]), float(segment.reader.field_lengths(q.field)[doc]),
+            self.field_stats, segment.params,
+        )
+        value = float(self.matches(segment).scores[at])
+        slop = f"~{q.slop}" if q.slop else ""
+        return Explanation(value, f'weight({q.field}:"{" ".join(q.terms)}"{slop})', detail.details)
+
 
 @dataclass(frozen=True, slots=True)
 class MatchAllWeight:
@@ -87,6 +150,9 @@ class MatchAllWeight:
     def matches(self, segment: SegmentContext) -> SegmentMatches:
         docs = np.arange(segment.doc_count, dtype=np.uint32)
         return SegmentMatches(docs, np.full(len(docs), self.boost, dtype=np.float64))
+
+    def explain(self, segment: SegmentContext, doc: int) -> Explanation | None:
+        return Explanation(self.boost, "match all documents (constant score)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,16 +176,13 @@ class BooleanWeight:
             for clause in self.filter:
                 count[clause.matches(segment).docs] += 1
             hit = count == required
-        elif self.should:
-            hit = np.zeros(n, dtype=bool)
         else:
-            hit = np.ones(n, dtype=bool)  # pure negation: everything not excluded
+            # Only must_not clauses: everything they do not exclude (Lucene's *:* -a).
+            hit = np.full(n, not self.should and bool(self.must_not), dtype=bool)
         for clause in self.should:
             m = clause.matches(segment)
-            if required:
-                scores[m.docs] += m.scores
-            else:
-                scores[m.docs] += m.scores
+            scores[m.docs] += m.scores
+            if not required:
                 hit[m.docs] = True
         for clause in self.must_not:
             hit[clause.matches(segment).docs] = False
@@ -129,19 +192,45 @@ class BooleanWeight:
             result *= self.boost
         return SegmentMatches(docs, result)
 
+    def explain(self, segment: SegmentContext, doc: int) -> Explanation | None:
+        if not np.isin(doc, self.matches(segment).docs):
+            return None
+        parts = [e for c in (*self.must, *self.should) if (e := c.explain(segment, doc)) is not None]
+        parts += [e for c in self.filter if (e := c.explain(segment, doc)) is not None]
+        total = 0.0
+        for clause in (*self.must, *self.should):
+            m = clause.matches(segment)
+            at = int(np.searchsorted(m.docs, doc))
+            if at < len(m.docs) and m.docs[at] == doc:
+                total += float(m.scores[at])
+        if self.boost != 1.0:
+            total *= self.boost
+        return Explanation(total, f"sum of matching clauses, times boost {self.boost:g}", tuple(parts))
 
-def create_weight(query: Query, stats: StatsProvider, params: Bm25Params, boost: float = 1.0) -> Weight:
+
+def create_weight(query: Query, context: SearchContext, params: Bm25Params, boost: float = 1.0) -> Weight:
     """Bind `query` to the statistics of a snapshot."""
     if isinstance(query, TermQuery):
-        field_stats = stats.field_stats(query.field)
-        df = stats.doc_freq(query.field, query.term)
-        w = boost * query.boost * idf(df, field_stats.doc_count)
-        return TermWeight(query, w, df, field_stats)
+        stats = context.field_stats(query.field)
+        df = context.doc_freq(query.field, query.term)
+        idf_value = idf(df, stats.doc_count)
+        return TermWeight(query, boost * query.boost * idf_value, idf_value, df, stats)
+    if isinstance(query, PhraseQuery):
+        stats = context.field_stats(query.field)
+        idf_sum = sum(idf(context.doc_freq(query.field, t), stats.doc_count) for t in query.terms)
+        return PhraseWeight(query, boost * query.boost * idf_sum, idf_sum, stats)
+    if isinstance(query, PrefixQuery | FuzzyQuery):
+        expanded = expand_terms(query, context.dictionaries(query.field), context)
+        return create_weight(BooleanQuery(should=tuple(expanded)), context, params, boost)
+    if isinstance(query, KeywordQuery):
+        return KeywordWeight(query)
+    if isinstance(query, RangeQuery):
+        return RangeWeight(query)
     if isinstance(query, MatchAllQuery):
         return MatchAllWeight(boost * query.boost)
     if isinstance(query, BooleanQuery):
         def bind(clauses: tuple[Query, ...]) -> tuple[Weight, ...]:
-            return tuple(create_weight(c, stats, params) for c in clauses)
+            return tuple(create_weight(c, context, params) for c in clauses)
 
         return BooleanWeight(
             must=bind(query.must),
@@ -151,5 +240,3 @@ def create_weight(query: Query, stats: StatsProvider, params: Bm25Params, boost:
             boost=boost * query.boost,
         )
     raise TypeError(f"not a query: {query!r}")
-
-

@@ -182,10 +182,13 @@ class SegmentReader:
             raise CorruptIndexError(path, "stored-document offsets do not match the data")
         return offsets, blob
 
-    def stored_fields(self, doc: int) -> dict[str, Any]:
+    def stored_blob(self, doc: int) -> bytes:
+        """The encoded (msgpack) stored fields of `doc`, as written (merges copy them as is)."""
         offsets, blob = self._stored
-        start, end = int(offsets[doc]), int(offsets[doc + 1])
-        fields = codec.unpack(blob[start:end], self._path(Component.DOCS))
+        return bytes(blob[int(offsets[doc]) : int(offsets[doc + 1])])
+
+    def stored_fields(self, doc: int) -> dict[str, Any]:
+        fields = codec.unpack(self.stored_blob(doc), self._path(Component.DOCS))
         if not isinstance(fields, dict):
             raise CorruptIndexError(self._path(Component.DOCS), f"document {doc} is not a map")
         return fields

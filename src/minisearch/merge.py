@@ -1,0 +1,255 @@
+"""Segment merging: which adjacent segments to merge (the policy) and how (`merge_segments`).
+
+Why adjacent only: hits with equal scores come back in index order (segment order, then doc
+number), so a merge must concatenate its inputs in order for results to stay identical.
+
+Policy (`LogMergePolicy`, Lucene's log-size policy restricted to adjacent runs): a segment's
+level is ``floor(log_f(max(live docs, min_docs) / min_docs))`` for merge factor ``f``. After
+every commit the writer asks `find_merges`; it picks, lowest level first, a maximal run of
+adjacent segments whose levels are all <= L that holds at least ``f`` segments of level L,
+and merges it. Appending one segment per commit therefore leaves at most ``f - 1`` segments
+per level, i.e. O(f · log_f(N)) segments, and every document is rewritten O(log_f N) times.
+`forced_merges` (``writer.merge(max_segments=n)``, ``optimize`` = 1) merges the cheapest
+adjacent window down to ``n`` segments and rewrites segments that carry deletions.
+
+The merge itself is a pure function of its input segments: it reads the live documents'
+postings (not the stored text, which may be absent), renumbers them in input order,
+concatenates postings per term (terms sorted), recomputes the block bounds, and copies
+norms, numeric values, stored documents and ids. Deleted documents are dropped.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from pyroaring import BitMap
+
+from . import codec
+from .postings import TermEntry, encode_term, position_deltas
+from .schema import FieldKind, Schema
+from .segment.builder import SegmentBodies, write_segment
+from .segment.meta import SegmentMeta, new_segment_id
+from .segment.reader import SegmentReader
+from .termdict import FieldTermsBuilder
+
+
+@dataclass(frozen=True, slots=True)
+class LogMergePolicy:
+    """Merge runs of ``merge_factor`` adjacent segments of the same size level."""
+
+    merge_factor: int = 10
+    min_docs: int = 100
+
+    def __post_init__(self) -> None:
+        if self.merge_factor < 2:
+            raise ValueError(f"merge_factor must be >= 2, got {self.merge_factor}")
+        if self.min_docs < 1:
+            raise ValueError(f"min_docs must be >= 1, got {self.min_docs}")
+
+    def level(self, segment: SegmentMeta) -> int:
+        size = max(segment.live_count, self.min_docs)
+        return int(math.floor(math.log(size / self.min_docs, self.merge_factor) + 1e-9))
+
+    def find_merges(self, segments: Sequence[SegmentMeta]) -> list[range]:
+        """At most one run of adjacent segment positions to merge now (cheap: no I/O)."""
+        levels = [self.level(s) for s in segments]
+        for level in sorted(set(levels)):
+            start = 0
+            while start < len(levels):
+                if levels[start] > level:
+                    start += 1
+                    continue
+                end = start
+                while end < len(levels) and levels[end] <= level:
+                    end += 1
+                if sum(1 for x in levels[start:end] if x == level) >= self.merge_factor:
+                    return [range(start, end)]
+                start = end
+        return []
+
+
+def forced_merges(segments: Sequence[SegmentMeta], max_segments: int) -> list[range]:
+    """Disjoint runs of adjacent positions whose merging leaves <= `max_segments` segments.
+
+    One run: the adjacent window of ``count - max_segments + 1`` segments with the fewest live
+    documents. Segments outside it that carry deletions are rewritten on their own.
+    """
+    if max_segments < 1:
+        raise ValueError(f"max_segments must be >= 1, got {max_segments}")
+    count = len(segments)
+    window = count - max_segments + 1
+    chosen: range | None = None
+    if window > 1:
+        sizes = [s.live_count for s in segments]
+        start = min(range(count - window + 1), key=lambda i: (sum(sizes[i : i + window]), i))
+        chosen = range(start, start + window)
+    runs = [range(i, i + 1) for i, s in enumerate(segments) if s.del_count and (chosen is None or i not in chosen)]
+    if chosen is not None:
+        runs.append(chosen)
+    return sorted(runs, key=lambda r: r.start)
+
+
+def merge_segments(index_dir: Path, readers: Sequence[SegmentReader], schema: Schema) -> SegmentMeta:
+    """Write one new segment holding the live documents of `readers`, in order."""
+    for reader in readers:
+        reader.verify()
+    lives = [_live_docs(r) for r in readers]
+    remaps: list[npt.NDArray[np.int64]] = []
+    base = 0
+    for reader, live in zip(readers, lives, strict=True):
+        remap = np.full(reader.doc_count, -1, dtype=np.int64)
+        remap[live] = np.arange(base, base + len(live))
+        remaps.append(remap)
+        base += len(live)
+    terms_body: dict[str, Any] = {}
+    norms_body: dict[str, Any] = {}
+    chunks: list[bytes] = []
+    offset = 0
+    for field in schema.text_fields:
+        lengths = np.concatenate(
+            [r.field_lengths(field.name)[live] for r, live in zip(readers, lives, strict=True)]
+        ).astype(np.uint32)
+        norms_body[field.name] = list(codec.encode_uints(lengths))
+        builder, offset = _merge_field(readers, remaps, field.name, lengths, field.positions, chunks, offset)
+        terms_body[field.name] = builder.to_body()
+    for field in schema.of_kind(FieldKind.KEYWORD):
+        builder, offset = _merge_field(readers, remaps, field.name, None, False, chunks, offset)
+        terms_body[field.name] = builder.to_body()
+    bodies = SegmentBodies(
+        terms={"fields": terms_body},
+        postings=b"".join(chunks),
+        norms=norms_body,
+        values=_merge_values(readers, lives, schema),
+        docs=_merge_docs(readers, lives),
+        ids=[r.external_id(int(d)) for r, live in zip(readers, lives, strict=True) for d in live],
+    )
+    return write_segment(index_dir, new_segment_id(), bodies)
+
+
+def _live_docs(reader: SegmentReader) -> npt.NDArray[np.int64]:
+    live = np.ones(reader.doc_count, dtype=bool)
+    if reader.deleted:
+        live[np.fromiter(reader.deleted, dtype=np.int64)] = False
+    return np.flatnonzero(live)
+
+
+def _merge_field(
+    readers: Sequence[SegmentReader],
+    remaps: Sequence[npt.NDArray[np.int64]],
+    name: str,
+    lengths: npt.NDArray[np.uint32] | None,
+    with_positions: bool,
+    chunks: list[bytes],
+    offset: int,
+) -> tuple[FieldTermsBuilder, int]:
+    """Concatenate each term's live postings across `readers`; `lengths` is None for keywords."""
+    dictionaries = [(i, r.terms(name)) for i, r in enumerate(readers)]
+    present = [(i, t) for i, t in dictionaries if t is not None and len(t)]
+    builder = FieldTermsBuilder.empty()
+    # k-way merge of the sorted term lists: each term's inputs arrive in segment order.
+    streams = [_term_stream(i, t.terms) for i, t in present]
+    pending: list[tuple[int, int]] = []
+    current: str | None = None
+    for term, i, ordinal in heapq.merge(*streams):
+        if term != current:
+            if current is not None:
+                offset = _emit(readers, remaps, name, current, pending, lengths, with_positions, builder, chunks, offset)
+            current, pending = term, []
+        pending.append((i, ordinal))
+    if current is not None:
+        offset = _emit(readers, remaps, name, current, pending, lengths, with_positions, builder, chunks, offset)
+    return builder, offset
+
+
+def _term_stream(segment: int, terms: Sequence[str]) -> Iterator[tuple[str, int, int]]:
+    for ordinal, term in enumerate(terms):
+        yield term, segment, ordinal
+
+
+def _emit(
+    readers: Sequence[SegmentReader],
+    remaps: Sequence[npt.NDArray[np.int64]],
+    name: str,
+    term: str,
+    sources: list[tuple[int, int]],
+    lengths: npt.NDArray[np.uint32] | None,
+    with_positions: bool,
+    builder: FieldTermsBuilder,
+    chunks: list[bytes],
+    offset: int,
+) -> int:
+    docs_parts: list[npt.NDArray[np.int64]] = []
+    tf_parts: list[npt.NDArray[np.int64]] = []
+    pos_parts: list[npt.NDArray[np.int64]] = []
+    for i, ordinal in sources:
+        postings = readers[i].postings(name, ordinal)
+        new_docs = remaps[i][postings.docs]
+        keep = new_docs >= 0
+        tfs = postings.tfs.astype(np.int64)
+        docs_parts.append(new_docs[keep])
+        tf_parts.append(tfs[keep])
+        if with_positions:
+            flat, _ = postings.flat_positions()
+            pos_parts.append(flat[np.repeat(keep, tfs)])
+    docs = np.concatenate(docs_parts)
+    if len(docs) == 0:
+        return offset
+    tfs = np.concatenate(tf_parts)
+    doc_lengths = lengths[docs] if lengths is not None else np.ones(len(docs), dtype=np.uint32)
+    deltas = None
+    if with_positions:
+        run_starts = np.zeros(len(tfs), dtype=np.int64)
+        np.cumsum(tfs[:-1], out=run_starts[1:])
+        deltas = position_deltas(np.concatenate(pos_parts), run_starts)
+    record, docs_len, flags = encode_term(docs.astype(np.uint32), tfs, doc_lengths, deltas)
+    entry = TermEntry(
+        doc_freq=len(docs),
+        total_term_freq=int(tfs.sum()),
+        offset=offset,
+        docs_len=docs_len,
+        flags=flags,
+        max_tf=int(tfs.max()),
+        min_len=int(doc_lengths.min()),
+    )
+    builder.append(term, entry)
+    chunks.append(record)
+    return offset + len(record)
+
+
+def _merge_values(
+    readers: Sequence[SegmentReader], lives: Sequence[npt.NDArray[np.int64]], schema: Schema
+) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    for field in schema.of_kind(FieldKind.NUMERIC):
+        columns = [r.numeric_values(field.name) for r in readers]
+        dtype = "<f8" if any(c[0].dtype.kind == "f" for c in columns) else "<i8"
+        data_parts: list[npt.NDArray[Any]] = []
+        present = BitMap()
+        base = 0
+        for (data, has), live in zip(columns, lives, strict=True):
+            data_parts.append(data[live].astype(dtype))
+            flags = np.zeros(len(data), dtype=bool)
+            if has:
+                flags[np.fromiter(has, dtype=np.int64)] = True
+            present.update((np.flatnonzero(flags[live]) + base).tolist())
+            base += len(live)
+        column = np.concatenate(data_parts) if data_parts else np.zeros(0, dtype=dtype)
+        body[field.name] = {"dtype": dtype, "present": present.serialize(), "data": column.tobytes()}
+    return body
+
+
+def _merge_docs(readers: Sequence[SegmentReader], lives: Sequence[npt.NDArray[np.int64]]) -> list[bytes]:
+    """Stored documents are opaque msgpack blobs: copy the live ones' bytes as they are."""
+    blobs: list[bytes] = []
+    for reader, live in zip(readers, lives, strict=True):
+        blobs.extend(reader.stored_blob(int(d)) for d in live)
+    offsets = np.zeros(len(blobs) + 1, dtype="<u8")
+    np.cumsum([len(b) for b in blobs], out=offsets[1:])
+    return [offsets.tobytes(), b"".join(blobs)]

@@ -1,0 +1,66 @@
+"""The weight protocol and the per-segment state a weight evaluates against.
+
+Ownership follows Lucene's split: a `Weight` holds what depends on the whole snapshot (idf
+from live document frequencies, average field lengths); `SegmentContext` holds what depends
+on one segment (its reader, the per-document length norms). `Weight.matches` returns the
+segment's matching doc numbers (ascending) with their scores, computed set-at-a-time with
+numpy; deleted documents are removed by the caller.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from ..scoring import Bm25Params, StatsProvider, length_norms
+from ..segment.reader import SegmentReader
+from .explain import Explanation
+
+_EMPTY_DOCS = np.zeros(0, dtype=np.uint32)
+_EMPTY_SCORES = np.zeros(0, dtype=np.float64)
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentMatches:
+    """Matching doc numbers of one segment (ascending) and their scores, aligned."""
+
+    docs: npt.NDArray[np.uint32]
+    scores: npt.NDArray[np.float64]
+
+    @classmethod
+    def empty(cls) -> SegmentMatches:
+        return cls(_EMPTY_DOCS, _EMPTY_SCORES)
+
+
+class SegmentContext:
+    """One segment as seen by one searcher: its reader plus cached length norms per field."""
+
+    def __init__(
+        self, reader: SegmentReader, ordinal: int, stats: StatsProvider, params: Bm25Params
+    ) -> None:
+        self.reader = reader
+        self.ordinal = ordinal
+        self.stats = stats
+        self.params = params
+        self._norms: dict[str, npt.NDArray[np.float64]] = {}
+
+    @property
+    def doc_count(self) -> int:
+        return self.reader.doc_count
+
+    def norms(self, field: str) -> npt.NDArray[np.float64]:
+        norms = self._norms.get(field)
+        if norms is None:
+            avg = self.stats.field_stats(field).avg_field_len
+            norms = length_norms(self.reader.field_lengths(field), avg, self.params)
+            self._norms[field] = norms
+        return norms
+
+
+class Weight(Protocol):
+    def matches(self, segment: SegmentContext) -> SegmentMatches: ...
+
+    def explain(self, segment: SegmentContext, doc: int) -> Explanation | None: ...
