@@ -61,7 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     rows = [er.row() for er in runs]
 
     width = max(len(title) for title, _, _ in FIGURES)
-    print(f"\n{'':{width}}  " + "  ".join(f"{r['engine']:>14}" for r in rows) + "  minisearch/bm25s")
+    print(
+        f"\n{'':{width}}  " + "  ".join(f"{r['engine']:>14}" for r in rows) + "  minisearch/bm25s"
+    )
     ratio = ratios(rows)["bm25s"]
     for title, key, fmt in FIGURES:
         cells = "  ".join(f"{fmt.format(r[key]):>14}" for r in rows)

@@ -34,10 +34,11 @@ B = 0.75
 
 #: Lucene's ``EnglishAnalyzer.ENGLISH_STOP_WORDS_SET`` (33 words); used only when
 #: ``minisearch.analysis.stopwords.stopwords`` is not importable.
-LUCENE_ENGLISH_STOPWORDS: frozenset[str] = frozenset(
-    """a an and are as at be but by for if in into is it no not of on or such
-    that the their then there these they this to was will with""".split()
-)
+LUCENE_ENGLISH_STOPWORDS: frozenset[str] = frozenset((
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is",
+    "it", "no", "not", "of", "on", "or", "such", "that", "the", "their", "then", "there",
+    "these", "they", "this", "to", "was", "will", "with",
+))  # fmt: skip
 
 _TOKEN_RE = re.compile(r"\w+")
 

@@ -35,7 +35,6 @@ from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
-
 from common import CACHE_DIR, REPO_ROOT, english_stopwords
 
 BEIR_NAMES = ("scifact", "cranfield", "cacm")
@@ -111,9 +110,7 @@ def load_beir(name: str, root: Path | None = None) -> Corpus:
     return Corpus(name, docs, queries, qrels)
 
 
-def sample_queries_from_docs(
-    docs: list[Doc], n: int, seed: int = DEFAULT_SEED
-) -> dict[str, str]:
+def sample_queries_from_docs(docs: list[Doc], n: int, seed: int = DEFAULT_SEED) -> dict[str, str]:
     """``n`` queries of 1–5 non-stopword words picked from random documents (seeded)."""
     rng = random.Random(seed)
     stop = english_stopwords()

@@ -38,8 +38,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
-
-from common import B, K1, analyze, english_stopwords, path_size, query_words, stem_word
+from common import K1, B, analyze, english_stopwords, path_size, query_words, stem_word
 from corpora import Doc
 
 Hits = list[tuple[str, float]]

@@ -102,9 +102,7 @@ def child_env() -> dict[str, str]:
     return {**os.environ, **single_thread_env()}
 
 
-def measure_fresh_process(
-    er: EngineRun, queries_file: Path, repeats: int = 3
-) -> None:
+def measure_fresh_process(er: EngineRun, queries_file: Path, repeats: int = 3) -> None:
     """Open time and RSS in fresh processes (``probe.py``); medians over ``repeats``."""
     cmd = [
         sys.executable,

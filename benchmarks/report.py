@@ -41,6 +41,7 @@ COLUMNS: list[tuple[str, str, Callable[[Any], str]]] = [
     ("disk MB", "size_bytes", _num(".1f", 1 / _MB)),
     ("import ms", "import_s", _num(".0f", 1000)),
     ("open ms", "open_s", _num(".1f", 1000)),
+    ("1st query ms", "first_query_s", _num(".1f", 1000)),
     ("RSS open MB", "rss_open_bytes", _num(".0f", 1 / _MB)),
     ("RSS queried MB", "rss_after_queries_bytes", _num(".0f", 1 / _MB)),
     ("QPS k=10", "qps_k10", _num(",.0f")),

@@ -75,8 +75,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def select_engines(names: list[str], corpus: Corpus, workdir: Path, no_limits: bool,
-                   skipped: list[str]) -> list[EngineRun]:
+def select_engines(
+    names: list[str], corpus: Corpus, workdir: Path, no_limits: bool, skipped: list[str]
+) -> list[EngineRun]:
     """Available engines for ``corpus``; the others are reported in ``skipped``."""
     runs = []
     for name in names:
@@ -93,8 +94,9 @@ def select_engines(names: list[str], corpus: Corpus, workdir: Path, no_limits: b
     return runs
 
 
-def bench_corpus(corpus: Corpus, args: argparse.Namespace, names: list[str],
-                 skipped: list[str]) -> list[dict[str, Any]]:
+def bench_corpus(
+    corpus: Corpus, args: argparse.Namespace, names: list[str], skipped: list[str]
+) -> list[dict[str, Any]]:
     workdir = args.workdir / corpus.name.replace(":", "-")
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
@@ -139,9 +141,7 @@ def bench_corpus(corpus: Corpus, args: argparse.Namespace, names: list[str],
         if not args.no_cli and queries:
             engine = reference.engine
             assert isinstance(engine, MinisearchEngine)
-            reference.metrics.update(
-                measure_cli(engine.index_path, queries[0], args.cli_repeats)
-            )
+            reference.metrics.update(measure_cli(engine.index_path, queries[0], args.cli_repeats))
     rows = [{"corpus": corpus.name, **er.row()} for er in runs]
     if not args.keep_indexes:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -159,8 +159,9 @@ def meta(args: argparse.Namespace, timestamp: str) -> dict[str, Any]:
         "quick": args.quick,
         "argv": sys.argv[1:],
         "threads_env": {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "NUMBA_NUM_THREADS")},
-        "versions": {name: cls.version() for name, cls in ENGINES.items()
-                     if cls.unavailable_reason() is None},
+        "versions": {
+            name: cls.version() for name, cls in ENGINES.items() if cls.unavailable_reason() is None
+        },
     }
 
 
@@ -173,12 +174,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"unknown engine(s): {', '.join(unknown)}; known: {', '.join(ENGINES)}")
         return 2
     timestamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    results: dict[str, Any] = {"meta": meta(args, timestamp), "corpora": [], "results": [],
-                               "ratios": {}, "skipped": []}
+    results: dict[str, Any] = {
+        "meta": meta(args, timestamp),
+        "corpora": [],
+        "results": [],
+        "ratios": {},
+        "skipped": [],
+    }
     for spec in (s.strip() for s in args.corpora.split(",") if s.strip()):
         load_s, corpus = timed(lambda spec=spec: load_corpus(spec, max_queries=args.max_queries))
-        print(f"[{corpus.name}] {len(corpus.docs):,} docs, {len(corpus.queries):,} queries"
-              f" (loaded in {load_s:.1f}s)", flush=True)
+        print(
+            f"[{corpus.name}] {len(corpus.docs):,} docs, {len(corpus.queries):,} queries"
+            f" (loaded in {load_s:.1f}s)",
+            flush=True,
+        )
         rows = bench_corpus(corpus, args, names, results["skipped"])
         results["corpora"].append(corpus.describe())
         results["results"].extend(rows)

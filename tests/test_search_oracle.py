@@ -22,7 +22,15 @@ from pathlib import Path
 import pytest
 from conftest import DATASETS, open_writer
 
-from minisearch import AnalyzerConfig, Bm25Params, Index, Schema, TextField
+from minisearch import (
+    AnalyzerConfig,
+    BooleanQuery,
+    Bm25Params,
+    Index,
+    Schema,
+    TermQuery,
+    TextField,
+)
 from minisearch.analysis import Analyzer
 from minisearch.index_files import index_sources
 
@@ -164,7 +172,21 @@ def assert_same_ranking(
             )
 
 
-def engine_ranking(searcher_or_index, query: str, k: int) -> tuple[list[tuple[str, float]], int]:
+def plain_query(index: Index, text: str) -> BooleanQuery:
+    """The plain-text query the brief specifies, built directly from the public query types:
+    every analyzed token (duplicates included) x every text field (with its boost), OR-ed.
+
+    Built by hand rather than parsed so that query-language syntax in the SciFact queries
+    (hyphens, parentheses, quotes) cannot change what is being compared.
+    """
+    terms = Analyzer(index.analyzer_config).terms(text)
+    fields = index.schema.text_fields
+    return BooleanQuery(should=tuple(TermQuery(f.name, t, f.boost) for t in terms for f in fields))
+
+
+def engine_ranking(
+    searcher_or_index, query: str | BooleanQuery, k: int
+) -> tuple[list[tuple[str, float]], int]:
     res = searcher_or_index.search(query, k=k)
     assert [h.rank for h in res.hits] == list(range(1, len(res.hits) + 1))
     return [(h.id, h.score) for h in res.hits], res.total
@@ -182,7 +204,7 @@ def check_queries(
         for query in queries:
             expected = oracle.ranking(query, params.k1, params.b)
             for k in ks:
-                got, total = engine_ranking(searcher, query, k)
+                got, total = engine_ranking(searcher, plain_query(index, query), k)
                 assert total == len(expected), f"{query!r}: total"
                 assert_same_ranking(got, expected, f"{query!r} k={k} {params}", k, oracle.order)
 
@@ -293,8 +315,9 @@ def test_seeds_match_oracle(tmp_path: Path, seeds_dir: Path) -> None:
     analyzer = Analyzer(index.analyzer_config)
     oracle = Oracle(analyzer, seed_documents(seeds_dir), {"title": 1.0, "body": 1.0})
     check_queries(index, oracle, SEED_QUERIES, ks=(1, 3, 10, 100))
-    # The facade's cached searcher gives the same answers.
-    for query in SEED_QUERIES[:4]:
+    # The facade's cached searcher, given the query as a string, gives the same answers for
+    # queries made of plain words only (no query-language syntax involved).
+    for query in [q for q in SEED_QUERIES if all(w.isalpha() for w in q.split())]:
         got, _ = engine_ranking(index, query, 10)
         assert_same_ranking(got, oracle.ranking(query), f"Index.search {query!r}", 10, oracle.order)
 
@@ -307,7 +330,7 @@ def test_seeds_crimea_referendum_top_hit(tmp_path: Path, seeds_dir: Path) -> Non
     assert res.hits[0].fields["title"].startswith("West and Russia still differ on Crimea")
 
 
-@pytest.mark.parametrize("query", ["the and of", "", "   ", "--- !!"])
+@pytest.mark.parametrize("query", ["the and of", "", "   ", "a the"])
 def test_query_without_terms_matches_nothing(tmp_path: Path, seeds_dir: Path, query: str) -> None:
     """A query that analyzes to no term (stop words only, empty, punctuation) has no hits.
 
@@ -317,6 +340,8 @@ def test_query_without_terms_matches_nothing(tmp_path: Path, seeds_dir: Path, qu
     index = Index.open(tmp_path / "idx")
     assert Analyzer(index.analyzer_config).terms(query) == []
     res = index.search(query, k=10)
+    assert (res.total, [h.id for h in res.hits]) == (0, [])
+    res = index.search(plain_query(index, query), k=10)
     assert (res.total, [h.id for h in res.hits]) == (0, [])
 
 
@@ -421,7 +446,7 @@ def test_zero_boost_field_still_matches_with_zero_contribution(tmp_path: Path) -
 
 def _rankings(index: Index, queries: Sequence[str], k: int) -> list[list[tuple[str, float]]]:
     with index.searcher() as s:
-        return [engine_ranking(s, q, k)[0] for q in queries]
+        return [engine_ranking(s, plain_query(index, q), k)[0] for q in queries]
 
 
 def test_segments_do_not_change_results_synthetic(tmp_path: Path) -> None:

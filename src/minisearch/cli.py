@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 if TYPE_CHECKING:
@@ -191,20 +192,42 @@ def search_command(
         typer.Option("--field", "-f", help="Search only this text field (repeatable)."),
     ] = None,
     all_terms: Annotated[bool, typer.Option("--and", help="Require every query term.")] = False,
+    show_snippets: Annotated[bool, typer.Option("--snippets/--no-snippets", help="Show highlighted fragments.")] = True,
+    explain: Annotated[bool, typer.Option("--explain", help="Show how each hit's score is computed.")] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Run a ranked query and print the best hits."""
+    """Run a ranked query (see docs/QUERIES.md for the syntax) and print the best hits."""
+    from .errors import QuerySyntaxError
+
     with user_errors():
         started = time.perf_counter()
         idx = _open_index(index)
-        results = idx.search(
-            query, k, offset=offset, fields=field or None, default_operator="AND" if all_terms else "OR"
-        )
+        try:
+            results = idx.search(
+                query,
+                k,
+                offset=offset,
+                fields=field or None,
+                default_operator="AND" if all_terms else "OR",
+                with_snippets=show_snippets,
+            )
+        except QuerySyntaxError as exc:
+            err.print(f"minisearch: error: {exc.message}", markup=False)
+            err.print(f"  {query}\n  {' ' * exc.position}^", markup=False)
+            raise typer.Exit(code=1) from None
         elapsed = time.perf_counter() - started
+        explanations = {h.id: idx.explain(results.query, h.id) for h in results.hits} if explain else {}
+        suggestion = idx.did_you_mean(query) if results.total == 0 or len(results.hits) < k else None
     if as_json:
         for hit in results.hits:
-            record = {"rank": hit.rank, "id": hit.id, "score": hit.score, "fields": hit.fields}
+            record: dict[str, Any] = {"rank": hit.rank, "id": hit.id, "score": hit.score, "fields": hit.fields}
+            if show_snippets:
+                record["snippets"] = {f: [fr.to_dict() for fr in frs] for f, frs in hit.snippets.items()}
+            if explain and explanations.get(hit.id) is not None:
+                record["explanation"] = explanations[hit.id].to_dict()  # type: ignore[union-attr]
             out.print(json.dumps(record, ensure_ascii=False, default=str), markup=False)
+        if suggestion:
+            err.print(f"did you mean: {suggestion}", markup=False)
         return
     table = Table(box=None, header_style="bold")
     table.add_column("rank", justify="right", no_wrap=True)
@@ -215,7 +238,39 @@ def search_command(
         title = _title_of(hit.fields)
         table.add_row(str(hit.rank), f"{hit.score:.4f}", hit.id, title)
     out.print(table)
+    for hit in results.hits:
+        if (show_snippets and hit.snippets) or explain:
+            out.print(f"[bold]{hit.rank}. {escape(hit.id)}[/bold]")
+        if show_snippets:
+            for fragments in hit.snippets.values():
+                for fragment in fragments:
+                    text = fragment.marked("\x00", "\x01").replace("\n", " ")
+                    text = escape(text).replace("\x00", "[bold yellow]").replace("\x01", "[/bold yellow]")
+                    out.print(f"   …{text}…")
+        explanation = explanations.get(hit.id)
+        if explanation is not None:
+            out.print(explanation.render(indent=2), markup=False)
     out.print(f"{len(results.hits)} of {results.total:,} matching documents ({elapsed * 1000:.1f} ms)", style="dim")
+    if suggestion:
+        out.print(f"did you mean: [bold]{escape(suggestion)}[/bold]")
+
+
+@app.command("similar")
+def similar_command(
+    doc_id: Annotated[str, typer.Argument(help="Id of the document to find neighbours of.")],
+    *,
+    index: IndexOption = None,
+    k: Annotated[int, typer.Option("-k", "--limit", min=1, help="Number of hits.")] = 10,
+    as_json: JsonOption = False,
+) -> None:
+    """Documents most similar to a given one (its most distinctive terms as a query)."""
+    with user_errors():
+        results = _open_index(index).more_like_this(doc_id, k)
+    for hit in results.hits:
+        if as_json:
+            out.print(json.dumps({"rank": hit.rank, "id": hit.id, "score": hit.score}), markup=False)
+        else:
+            out.print(f"{hit.rank:>3}  {hit.score:8.4f}  {hit.id}  {_title_of(hit.fields)}", markup=False)
 
 
 def _title_of(fields: dict[str, Any]) -> str:

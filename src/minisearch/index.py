@@ -19,6 +19,7 @@ from .commit import CommitPoint, generations, read_latest, write_commit
 from .errors import IndexExistsError, IndexNotFoundError
 from .lock import WriteLock
 from .query.ast import Query
+from .query.explain import Explanation
 from .schema import Schema
 from .scoring import Bm25Params
 from .searcher import SearchResults, Searcher
@@ -118,8 +119,19 @@ class Index:
         offset: int = 0,
         fields: Sequence[str] | None = None,
         default_operator: Literal["OR", "AND"] = "OR",
+        with_snippets: bool = False,
     ) -> SearchResults:
         """Search the newest commit (a cached searcher, refreshed when a commit lands)."""
+        return self._current().search(
+            query,
+            k,
+            offset=offset,
+            fields=fields,
+            default_operator=default_operator,
+            with_snippets=with_snippets,
+        )
+
+    def _current(self) -> Searcher:
         if self._searcher is None:
             self._searcher = Searcher.open(self.path)
         else:
@@ -127,9 +139,18 @@ class Index:
             if fresh is not self._searcher:
                 self._searcher.close()
                 self._searcher = fresh
-        return self._searcher.search(
-            query, k, offset=offset, fields=fields, default_operator=default_operator
-        )
+        return self._searcher
+
+    def explain(self, query: str | Query, doc_id: str) -> Explanation | None:
+        """Why `doc_id` gets its score for `query`; the value equals the searched score."""
+        return self._current().explain(query, doc_id)
+
+    def more_like_this(self, doc_id: str, k: int = 10) -> SearchResults:
+        """Documents most similar to `doc_id` (its most distinctive terms as a query)."""
+        return self._current().more_like_this(doc_id, k)
+
+    def did_you_mean(self, text: str) -> str | None:
+        return self._current().did_you_mean(text)
 
     def info(self) -> IndexInfo:
         with self.searcher() as searcher:

@@ -26,7 +26,8 @@ from .errors import QuerySyntaxError
 from .query.analyze import QueryAnalyzer
 from .query.ast import BooleanQuery, Query
 from .query.explain import Explanation
-from .query.weight import create_weight
+from .highlight import Fragment, snippets
+from .query.weight import Weight, create_weight, positive_terms
 from .query.weight_base import SegmentContext
 from .queryparser import parse_query, parse_query_lenient
 from .schema import FieldKind, Schema
@@ -45,6 +46,7 @@ class Hit:
     score: float
     rank: int
     fields: dict[str, Any] = field(default_factory=dict)
+    snippets: dict[str, list[Fragment]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +226,7 @@ class Searcher:
         fields: Sequence[str] | None = None,
         default_operator: Literal["OR", "AND"] = "OR",
         stored_fields: bool = True,
+        with_snippets: bool = False,
     ) -> SearchResults:
         """The exact top `k` hits (after skipping `offset`), best first."""
         if k < 0 or offset < 0:
@@ -245,17 +248,42 @@ class Searcher:
             best = top_k_indices(scores, wanted)
             parts.append(Candidates(ordinal, docs[best], scores[best]))
         merged = merge_candidates(parts, wanted)[offset:]
-        hits = [
-            Hit(
-                id=self.segments[seg].external_id(doc),
-                score=score,
-                rank=offset + i + 1,
-                fields=self.segments[seg].stored_fields(doc) if stored_fields else {},
+        hits = []
+        for i, (seg, doc, score) in enumerate(merged):
+            stored = self.segments[seg].stored_fields(doc) if stored_fields or with_snippets else {}
+            hits.append(
+                Hit(
+                    id=self.segments[seg].external_id(doc),
+                    score=score,
+                    rank=offset + i + 1,
+                    fields=stored if stored_fields else {},
+                    snippets=self._snippets(weight, stored) if with_snippets else {},
+                )
             )
-            for i, (seg, doc, score) in enumerate(merged)
-        ]
         elapsed = (time.perf_counter() - started) * 1000
         return SearchResults(hits=hits, total=total, query=query, elapsed_ms=elapsed)
+
+    def _snippets(self, weight: Weight, stored: dict[str, Any]) -> dict[str, list[Fragment]]:
+        out = {}
+        for field_name, terms in positive_terms(weight).items():
+            value = stored.get(field_name)
+            if isinstance(value, str):
+                fragments = snippets(value, terms, self.analyzer)
+                if fragments:
+                    out[field_name] = fragments
+        return out
+
+    def more_like_this(self, doc_id: str, k: int = 10) -> SearchResults:
+        """The documents most similar to `doc_id` (its most distinctive terms as a query)."""
+        from .suggest import more_like_this
+
+        return more_like_this(self, doc_id, k)
+
+    def did_you_mean(self, text: str) -> str | None:
+        """`text` with words that are missing from the index replaced by close frequent ones."""
+        from .suggest import did_you_mean
+
+        return did_you_mean(self, text)
 
     def explain(self, query: str | Query, doc_id: str) -> Explanation | None:
         """Why `doc_id` scores what it does for `query` (None if it does not match).

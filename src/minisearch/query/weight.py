@@ -240,3 +240,17 @@ def create_weight(query: Query, context: SearchContext, params: Bm25Params, boos
             boost=boost * query.boost,
         )
     raise TypeError(f"not a query: {query!r}")
+
+
+def positive_terms(weight: Weight) -> dict[str, set[str]]:
+    """Field -> index terms that can make a document match (for highlighting)."""
+    found: dict[str, set[str]] = {}
+    if isinstance(weight, TermWeight):
+        found.setdefault(weight.query.field, set()).add(weight.query.term)
+    elif isinstance(weight, PhraseWeight):
+        found.setdefault(weight.query.field, set()).update(weight.query.terms)
+    elif isinstance(weight, BooleanWeight):
+        for clause in (*weight.must, *weight.should):
+            for field, terms in positive_terms(clause).items():
+                found.setdefault(field, set()).update(terms)
+    return found

@@ -1,0 +1,107 @@
+"""Query help built from the index itself: "did you mean" and "more like this".
+
+Did-you-mean looks at each query word whose term is missing from the index (or far rarer
+than a close neighbour), finds the nearest frequent term with the fuzzy expansion over the
+term dictionaries, and shows it in a surface form taken from a document that contains it
+(stems are not words). More-like-this turns a document's most distinctive terms (tf * idf
+over its stored text fields) into an OR query, as Lucene's MoreLikeThis does.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from .expansion import edit_distance, expand_fuzzy
+from .query.ast import BooleanQuery, TermQuery
+from .schema import FieldKind
+
+if TYPE_CHECKING:
+    from .searcher import SearchResults, Searcher
+
+RARE_RATIO = 20
+
+
+def did_you_mean(searcher: Searcher, text: str) -> str | None:
+    """The query with misspelled words replaced, or None when every word looks right."""
+    fields = [f.name for f in searcher.schema.text_fields]
+    pieces: list[str] = []
+    at = 0
+    changed = False
+    for token in searcher.analyzer.tokens(text):
+        df = sum(searcher.doc_freq(f, token.text) for f in fields)
+        best = _closest(searcher, fields, token.text, df)
+        if best is not None:
+            surface = _surface_form(searcher, best) or best
+            pieces.append(text[at : token.start])
+            pieces.append(surface)
+            at = token.end
+            changed = True
+    if not changed:
+        return None
+    pieces.append(text[at:])
+    return "".join(pieces)
+
+
+def _closest(searcher: Searcher, fields: list[str], term: str, df: int) -> str | None:
+    max_edits = 1 if len(term) <= 4 else 2
+    candidates: dict[str, int] = {}
+    for field in fields:
+        for terms, doc_freqs in searcher.dictionaries(field):
+            expansion = expand_fuzzy(terms, term, max_edits=max_edits, prefix_length=1, max_terms=20, doc_freqs=doc_freqs)
+            for i in expansion.indices:
+                if terms[i] != term:
+                    candidates[terms[i]] = candidates.get(terms[i], 0) + int(doc_freqs[i])
+    if not candidates:
+        return None
+    best = min(candidates, key=lambda t: (edit_distance(term, t), -candidates[t], t))
+    if df == 0 or candidates[best] >= RARE_RATIO * max(df, 1):
+        return best
+    return None
+
+
+def _surface_form(searcher: Searcher, term: str) -> str | None:
+    """A word of some document's stored text that analyzes to `term`."""
+    for field in searcher.schema.text_fields:
+        if not field.stored:
+            continue
+        for seg in searcher.segments:
+            postings = seg.term_postings(field.name, term)
+            if postings is None or not len(postings.docs):
+                continue
+            value = seg.stored_fields(int(postings.docs[0])).get(field.name)
+            if isinstance(value, str):
+                forms = Counter(
+                    value[t.start : t.end].lower() for t in searcher.analyzer.tokens(value) if t.text == term
+                )
+                if forms:
+                    return forms.most_common(1)[0][0]
+    return None
+
+
+def more_like_this(searcher: Searcher, doc_id: str, k: int = 10, *, max_terms: int = 25) -> SearchResults:
+    """Documents most similar to `doc_id` (the document itself excluded)."""
+    fields = searcher.document(doc_id)
+    if fields is None:
+        from .errors import MinisearchError
+
+        raise MinisearchError(f"no document with id {doc_id!r}")
+    n = searcher.doc_count
+    scored: list[tuple[float, str, str]] = []
+    for field in searcher.schema.text_fields:
+        value = fields.get(field.name)
+        if field.kind is not FieldKind.TEXT or not isinstance(value, str):
+            continue
+        for term, tf in Counter(searcher.analyzer.terms(value)).items():
+            df = searcher.doc_freq(field.name, term)
+            if df > 1:
+                scored.append((tf * math.log(n / df) * field.boost, field.name, term))
+    scored.sort(key=lambda s: (-s[0], s[1], s[2]))
+    clauses = tuple(TermQuery(f, t) for _, f, t in scored[:max_terms])
+    results = searcher.search(BooleanQuery(should=clauses), k + 1)
+    hits = [h for h in results.hits if h.id != doc_id][:k]
+    from dataclasses import replace
+
+    ranked = [replace(h, rank=i + 1) for i, h in enumerate(hits)]
+    return replace(results, hits=ranked, total=max(results.total - 1, 0))
