@@ -143,6 +143,7 @@ class _Lexer:
                     self.errors.append(
                         QuerySyntaxError("'\\' at the end escapes nothing", pos, query)
                     )
+                    pos += 1
                     break
                 chars.append(query[pos + 1])
                 pos += 2
