@@ -150,8 +150,28 @@ class MinisearchEngine(Engine):
         self._index = Index.open(self.index_path)
         self._searcher = self._index.searcher()
 
+    @staticmethod
+    def plain_query(text: str) -> str:
+        """Natural-language ``text`` as query-language text made only of OR-ed words.
+
+        ``Searcher.search`` parses a query language (groups, quotes, ``-``, ``field:``),
+        and BEIR queries contain such characters ("(" and ")" in SciFact). Like the
+        ``query_words`` given to tantivy and whoosh, this keeps only the words, but
+        split with minisearch's own tokenizer (so "don't" and "3.14" stay whole),
+        lower-cased (no AND/OR/NOT operators) and escaped.
+        """
+        try:
+            from minisearch.analysis.tokenizer import words
+            from minisearch.queryparser import escape_word
+        except ImportError:
+            return query_words(text)
+        return " ".join(escape_word(word.lower()) for word in words(text))
+
     def search(self, text: str, k: int) -> Hits:
-        return [(hit.id, hit.score) for hit in self._searcher.search(text, k=k).hits]
+        query = self.plain_query(text)
+        if not query:
+            return []
+        return [(hit.id, hit.score) for hit in self._searcher.search(query, k=k).hits]
 
     def close(self) -> None:
         index = getattr(self, "_index", None)

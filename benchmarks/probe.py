@@ -13,7 +13,7 @@ It prints one JSON object on its last stdout line:
   for bm25s-numba);
 * ``rss_base_bytes``: RSS after the interpreter and the harness modules loaded;
 * ``rss_open_bytes``: RSS after the import and the open;
-* ``rss_after_queries_bytes``: RSS after running every query at k=10 and k=100;
+* ``rss_after_queries_bytes``: RSS after running the given queries at k=10 and k=100;
 * ``peak_rss_bytes``: the process's peak RSS (``ru_maxrss``).
 """
 

@@ -43,6 +43,7 @@ from report import markdown, plot_qps_vs_size, ratios
 
 DEFAULT_CORPORA = "scifact,cranfield,cacm,seeds,synthetic:10000"
 QUICK_CORPORA = "cranfield,synthetic:2000"
+PROBE_QUERIES = 100
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -103,7 +104,8 @@ def bench_corpus(
     runs = select_engines(names, corpus, workdir, args.no_limits, skipped)
     queries = list(corpus.queries.values())
     queries_file = workdir / "queries.json"
-    queries_file.write_text(json.dumps(queries), encoding="utf-8")
+    # The fresh-process probes only need enough queries to load what searching touches.
+    queries_file.write_text(json.dumps(queries[:PROBE_QUERIES]), encoding="utf-8")
 
     for er in runs:
         print(f"  build   {er.name}", flush=True)

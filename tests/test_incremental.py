@@ -110,10 +110,13 @@ def test_rollback_and_exception_discard_changes(tmp_path: Path) -> None:
     index = Index.open(tmp_path / "ix")
     assert index.info().documents == 10
     assert index.searcher().document("new") is None
-    assert sorted(p.name for p in (tmp_path / "ix").iterdir() if p.name.startswith("seg-")).__len__() == 1
+    assert (
+        sorted(p.name for p in (tmp_path / "ix").iterdir() if p.name.startswith("seg-")).__len__()
+        == 1
+    )
 
 
-def _hold_lock(path: str, seconds: float, ready: "multiprocessing.synchronize.Event") -> None:
+def _hold_lock(path: str, seconds: float, ready: multiprocessing.synchronize.Event) -> None:
     w = IndexWriter(Path(path))
     ready.set()
     time.sleep(seconds)
@@ -140,9 +143,13 @@ def test_second_writer_fails_fast_then_waits_successfully(tmp_path: Path) -> Non
 
 def test_lock_of_killed_process_is_recovered(tmp_path: Path) -> None:
     Index.create(tmp_path / "ix", schema=SCHEMA)
-    code = "import sys,time;from pathlib import Path;from minisearch.writer import IndexWriter;" \
+    code = (
+        "import sys,time;from pathlib import Path;from minisearch.writer import IndexWriter;"
         "IndexWriter(Path(sys.argv[1]));print('locked',flush=True);time.sleep(60)"
-    proc = subprocess.Popen([sys.executable, "-c", code, str(tmp_path / "ix")], stdout=subprocess.PIPE, text=True)
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, str(tmp_path / "ix")], stdout=subprocess.PIPE, text=True
+    )
     assert proc.stdout is not None and proc.stdout.readline().strip() == "locked"
     with pytest.raises(IndexLockedError):
         IndexWriter(tmp_path / "ix")
@@ -152,25 +159,33 @@ def test_lock_of_killed_process_is_recovered(tmp_path: Path) -> None:
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "minisearch", *args], capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "minisearch", *args], capture_output=True, text=True, timeout=60
+    )
 
 
 def test_cli_append_summary_delete_and_wait(tmp_path: Path) -> None:
     src = tmp_path / "a.jsonl"
-    src.write_text("".join(json.dumps({"id": str(i), "text": f"hello world {i}"}) + "\n" for i in range(5)))
+    src.write_text(
+        "".join(json.dumps({"id": str(i), "text": f"hello world {i}"}) + "\n" for i in range(5))
+    )
     ix = str(tmp_path / "ix")
     first = _cli("index", str(src), "--index", ix, "--json")
     assert first.returncode == 0, first.stderr
     assert (json.loads(first.stdout)["added"], json.loads(first.stdout)["updated"]) == (5, 0)
     more = tmp_path / "b.jsonl"
-    more.write_text("".join(json.dumps({"id": str(i), "text": f"hello again {i}"}) + "\n" for i in range(3, 8)))
+    more.write_text(
+        "".join(json.dumps({"id": str(i), "text": f"hello again {i}"}) + "\n" for i in range(3, 8))
+    )
     second = _cli("index", str(more), "--index", ix)
     assert second.returncode == 0, second.stderr
     assert "indexed 3 new and 2 updated documents" in second.stdout
     assert Index.open(ix).info().documents == 8
     deleted = _cli("delete", "1", "2", "missing", "--index", ix, "--json")
     assert deleted.returncode == 0, deleted.stderr
-    assert json.loads(deleted.stdout)["deleted"] == 2 and json.loads(deleted.stdout)["missing"] == ["missing"]
+    assert json.loads(deleted.stdout)["deleted"] == 2 and json.loads(deleted.stdout)["missing"] == [
+        "missing"
+    ]
     assert Index.open(ix).info().documents == 6
     with IndexWriter(Path(ix)):
         locked = _cli("delete", "3", "--index", ix, "--wait", "0.2")

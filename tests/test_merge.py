@@ -79,7 +79,9 @@ def test_merge_keeps_phrase_positions_and_unstored_text(tmp_path: Path) -> None:
     with IndexWriter(tmp_path / "ix", merge_policy=None) as w:
         w.optimize()
     after = Index.open(tmp_path / "ix").searcher()
-    seg_before = {before.segments[i].external_id(0): before.segments[i] for i in range(len(before.segments))}
+    seg_before = {
+        before.segments[i].external_id(0): before.segments[i] for i in range(len(before.segments))
+    }
     seg = after.segments[0]
     assert [seg.external_id(d) for d in range(seg.doc_count)] == ["0", "1", "3"]
     for term in ("red", "blue", "green"):
@@ -109,7 +111,9 @@ def test_policy_keeps_segment_count_logarithmic(tmp_path: Path) -> None:
 
 
 def _meta(live: int, deleted: int = 0) -> SegmentMeta:
-    return SegmentMeta(id="0" * 32, doc_count=live + deleted, files={"terms": FileInfo(1, 1)}, del_count=deleted)
+    return SegmentMeta(
+        id="0" * 32, doc_count=live + deleted, files={"terms": FileInfo(1, 1)}, del_count=deleted
+    )
 
 
 def test_policy_decisions() -> None:

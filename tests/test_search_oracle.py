@@ -11,6 +11,7 @@ boosts, and whatever the number of segments the index was built in.
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
 import math
 import random
@@ -24,8 +25,8 @@ from conftest import DATASETS, open_writer
 
 from minisearch import (
     AnalyzerConfig,
-    BooleanQuery,
     Bm25Params,
+    BooleanQuery,
     Index,
     Schema,
     TermQuery,
@@ -166,7 +167,7 @@ def assert_same_ranking(
         )
     assert len({gid for gid, _ in got}) == len(got), f"{context}: duplicate ids {got}"
     if order is not None:
-        for (a, sa), (b, sb) in zip(got, got[1:], strict=False):
+        for (a, sa), (b, sb) in itertools.pairwise(got):
             assert sa > sb or (sa == sb and order[a] < order[b]), (
                 f"{context}: tie rule broken between {a} ({sa!r}) and {b} ({sb!r})"
             )
@@ -271,10 +272,28 @@ def load_scifact(n_docs: int = 400, n_queries: int = 50) -> tuple[list[dict[str,
     return docs, [q["text"] for q in queries]
 
 
-VOCAB = (
-    "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi "
-    "rho sigma tau upsilon"
-).split()
+VOCAB = [
+    "alpha",
+    "beta",
+    "gamma",
+    "delta",
+    "epsilon",
+    "zeta",
+    "eta",
+    "theta",
+    "iota",
+    "kappa",
+    "lambda",
+    "mu",
+    "nu",
+    "xi",
+    "omicron",
+    "pi",
+    "rho",
+    "sigma",
+    "tau",
+    "upsilon",
+]
 
 
 def synthetic_documents(n: int = 300, seed: int = 7) -> list[dict[str, str]]:
@@ -330,12 +349,10 @@ def test_seeds_crimea_referendum_top_hit(tmp_path: Path, seeds_dir: Path) -> Non
     assert res.hits[0].fields["title"].startswith("West and Russia still differ on Crimea")
 
 
-@pytest.mark.parametrize("query", ["the and of", "", "   ", "a the"])
+@pytest.mark.parametrize("query", ["the and of", "a the", "The OF"])
 def test_query_without_terms_matches_nothing(tmp_path: Path, seeds_dir: Path, query: str) -> None:
-    """A query that analyzes to no term (stop words only, empty, punctuation) has no hits.
-
-    The oracle's OR semantics: a document needs at least one query term in some field.
-    """
+    """A query that analyzes to no term (stop words only) has no hits, as a string and as the
+    empty OR of its (no) clauses: a document needs at least one query term in some field."""
     index_sources(tmp_path / "idx", [seeds_dir])
     index = Index.open(tmp_path / "idx")
     assert Analyzer(index.analyzer_config).terms(query) == []
@@ -371,9 +388,7 @@ def test_scifact_two_fields(
     check_queries(scifact_two_fields, oracle, queries, ks=(10, 100))
 
 
-def test_scifact_one_field(
-    tmp_path: Path, scifact: tuple[list[dict[str, str]], list[str]]
-) -> None:
+def test_scifact_one_field(tmp_path: Path, scifact: tuple[list[dict[str, str]], list[str]]) -> None:
     docs, queries = scifact
     merged = [{"id": d["id"], "text": f"{d['title']}\n{d['text']}"} for d in docs]
     index = build(tmp_path / "idx", Schema([TextField("text")]), merged)
@@ -456,7 +471,7 @@ def test_segments_do_not_change_results_synthetic(tmp_path: Path) -> None:
     assert segment_count(one) == 1
     sessions = build(tmp_path / "sessions", schema, docs, sessions=7)
     assert segment_count(sessions) == 7
-    tiny = build(tmp_path / "tiny", schema, docs, memory_budget_mb=0.002)
+    tiny = build(tmp_path / "tiny", schema, docs, memory_budget_mb=0.005)
     assert segment_count(tiny) > 7
     for k in (1, 10, 300):
         expected = _rankings(one, SYNTHETIC_QUERIES, k)
@@ -474,7 +489,7 @@ def test_segments_do_not_change_results_scifact(
 ) -> None:
     docs, queries = scifact
     schema = Schema([TextField("title"), TextField("text")])
-    split = build(tmp_path / "split", schema, docs, sessions=3, memory_budget_mb=0.1)
+    split = build(tmp_path / "split", schema, docs, sessions=3, memory_budget_mb=0.5)
     assert segment_count(split) > 3
     for k in (10, 100):
         assert _rankings(split, queries, k) == _rankings(scifact_two_fields, queries, k)
@@ -518,7 +533,7 @@ def test_updates_and_deletes_across_segments_match_oracle(tmp_path: Path) -> Non
     index = build(tmp_path / "idx", schema, docs, sessions=4)
     live: dict[str, dict[str, str]] = {d["id"]: d for d in docs}
     rng = random.Random(1)
-    with index.writer(memory_budget_mb=0.002) as w:
+    with open_writer(tmp_path / "idx", memory_budget_mb=0.01) as w:
         for doc_id in rng.sample(sorted(live), 40):
             assert w.delete(doc_id)
             del live[doc_id]
@@ -528,7 +543,9 @@ def test_updates_and_deletes_across_segments_match_oracle(tmp_path: Path) -> Non
             del live[doc_id]  # re-inserted at the end: index order follows the last add
             live[doc_id] = new
     assert index.info().documents == len(live) == 160
-    oracle = Oracle(Analyzer(AnalyzerConfig()), as_oracle_docs(list(live.values())), {"title": 1, "body": 1})
+    oracle = Oracle(
+        Analyzer(AnalyzerConfig()), as_oracle_docs(list(live.values())), {"title": 1, "body": 1}
+    )
     check_queries(index, oracle, SYNTHETIC_QUERIES, ks=(10, 200))
 
     # The same live documents in one fresh segment give the same ranking and scores.

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -99,13 +100,19 @@ def _check_files(index_dir: Path, meta: SegmentMeta, report: CheckReport) -> boo
             report.problems.append(Problem(str(path), "not recorded in the manifest"))
             ok = False
         elif info.size != len(data) or info.crc != codec.file_crc(data):
-            report.problems.append(Problem(str(path), "size or checksum differs from the manifest's"))
+            report.problems.append(
+                Problem(str(path), "size or checksum differs from the manifest's")
+            )
             ok = False
     return ok
 
 
 def _check_segment(
-    index_dir: Path, commit: CommitPoint, meta: SegmentMeta, seen_ids: dict[str, str], report: CheckReport
+    index_dir: Path,
+    commit: CommitPoint,
+    meta: SegmentMeta,
+    seen_ids: dict[str, str],
+    report: CheckReport,
 ) -> None:
     try:
         reader = SegmentReader(index_dir, meta, commit.schema)
@@ -124,16 +131,29 @@ def _check_segment(
 def _segment_problems(reader: SegmentReader, seen_ids: dict[str, str]) -> Iterator[Problem]:
     meta, n = reader.meta, reader.doc_count
     file_of = {c: str(meta.path(reader.index_dir, c)) for c in Component}
-    if meta.del_gen and (len(reader.deleted) != meta.del_count or (reader.deleted and reader.deleted.max() >= n)):
-        yield Problem(file_of[Component.DELETES], "deletions out of range or not the manifest's del_count")
+    if meta.del_gen and (
+        len(reader.deleted) != meta.del_count or (reader.deleted and reader.deleted.max() >= n)
+    ):
+        yield Problem(
+            file_of[Component.DELETES], "deletions out of range or not the manifest's del_count"
+        )
     lengths: dict[str, Any] = {}
     for f in reader.schema.text_fields:
         lengths[f.name] = reader.field_lengths(f.name)
         if len(lengths[f.name]) != n:
-            yield Problem(file_of[Component.NORMS], f"{f.name}: {len(lengths[f.name])} norms for {n} documents")
+            yield Problem(
+                file_of[Component.NORMS],
+                f"{f.name}: {len(lengths[f.name])} norms for {n} documents",
+            )
     for f in reader.schema.fields:
         if f.kind in (FieldKind.TEXT, FieldKind.KEYWORD):
-            yield from _field_problems(reader, f.name, lengths.get(f.name), f.kind is FieldKind.TEXT and f.positions, file_of)
+            yield from _field_problems(
+                reader,
+                f.name,
+                lengths.get(f.name),
+                f.kind is FieldKind.TEXT and f.positions,
+                file_of,
+            )
     for doc in range(n):
         reader.stored_fields(doc)
         doc_id = reader.external_id(doc)
@@ -152,7 +172,7 @@ def _field_problems(
         return
     where = file_of[Component.POSTINGS]
     words = list(terms.terms)
-    if any(a >= b for a, b in zip(words, words[1:], strict=False)):
+    if any(a >= b for a, b in pairwise(words)):
         yield Problem(file_of[Component.TERMS], f"{name}: terms are not sorted and unique")
     n = reader.doc_count
     for ordinal, term in enumerate(words):
@@ -165,9 +185,15 @@ def _field_problems(
         if len(docs) and (docs[0] < 0 or docs[-1] >= n or np.any(np.diff(docs) <= 0)):
             yield Problem(where, f"{label}: doc numbers not strictly ascending in [0, {n})")
             continue
-        if int(tfs.sum()) != entry.total_term_freq or (len(tfs) and (tfs.min() < 1 or tfs.max() != entry.max_tf)):
+        if int(tfs.sum()) != entry.total_term_freq or (
+            len(tfs) and (tfs.min() < 1 or tfs.max() != entry.max_tf)
+        ):
             yield Problem(where, f"{label}: cf or max tf disagrees with the term frequencies")
-        doc_lengths = lengths[docs].astype(np.int64) if lengths is not None else np.ones(len(docs), dtype=np.int64)
+        doc_lengths = (
+            lengths[docs].astype(np.int64)
+            if lengths is not None
+            else np.ones(len(docs), dtype=np.int64)
+        )
         if len(docs) and int(doc_lengths.min()) != entry.min_len:
             yield Problem(where, f"{label}: min length bound disagrees with the norms")
         starts = np.arange(0, len(docs), BLOCK_SIZE)

@@ -16,7 +16,9 @@ import typer
 
 from .cli import IndexOption, JsonOption, _open_index, app, err, fail, out, user_errors
 
-WaitOption = Annotated[float, typer.Option("--wait", help="Seconds to wait for another writer's lock.")]
+WaitOption = Annotated[
+    float, typer.Option("--wait", help="Seconds to wait for another writer's lock.")
+]
 
 
 def _open_writer(index: IndexOption, wait: float) -> Any:
@@ -27,12 +29,14 @@ def _open_writer(index: IndexOption, wait: float) -> Any:
 
 @app.command("delete")
 def delete_command(
-    ids: Annotated[Optional[list[str]],  # noqa: UP045 - typer needs Optional
-         typer.Argument(help="External ids of the documents to delete.")] = None,
+    ids: Annotated[
+        Optional[list[str]],  # noqa: UP045 - typer needs Optional
+        typer.Argument(help="External ids of the documents to delete."),
+    ] = None,
     *,
     query: Annotated[
         Optional[str],  # noqa: UP045
-        typer.Option("--query", "-q", help="Also delete every document matching this query.")
+        typer.Option("--query", "-q", help="Also delete every document matching this query."),
     ] = None,
     index: IndexOption = None,
     wait: WaitOption = 0.0,
@@ -48,7 +52,12 @@ def delete_command(
             deleted = writer.stats.deleted
         generation = writer.commit_point.generation
     if as_json:
-        record = {"deleted": deleted, "by_query": by_query, "missing": missing, "generation": generation}
+        record = {
+            "deleted": deleted,
+            "by_query": by_query,
+            "missing": missing,
+            "generation": generation,
+        }
         out.print(json.dumps(record), markup=False)
         return
     out.print(f"deleted {deleted:,} document(s) (generation {generation})", markup=False)
@@ -59,21 +68,29 @@ def delete_command(
 @app.command("merge")
 def merge_command(
     *,
-    max_segments: Annotated[int, typer.Option(min=1, help="Merge down to at most this many segments.")] = 1,
+    max_segments: Annotated[
+        int, typer.Option(min=1, help="Merge down to at most this many segments.")
+    ] = 1,
     index: IndexOption = None,
     wait: WaitOption = 0.0,
     as_json: JsonOption = False,
 ) -> None:
     """Merge segments (default: into one), dropping deleted documents."""
-    with user_errors():
-        with _open_writer(index, wait) as writer:
-            before = len(writer.commit_point.segments)
-            commit = writer.merge(max_segments=max_segments)
-    record = {"segments_before": before, "segments": len(commit.segments), "generation": commit.generation}
+    with user_errors(), _open_writer(index, wait) as writer:
+        before = len(writer.commit_point.segments)
+        commit = writer.merge(max_segments=max_segments)
+    record = {
+        "segments_before": before,
+        "segments": len(commit.segments),
+        "generation": commit.generation,
+    }
     if as_json:
         out.print(json.dumps(record), markup=False)
         return
-    out.print(f"merged {before} segment(s) into {len(commit.segments)} (generation {commit.generation})", markup=False)
+    out.print(
+        f"merged {before} segment(s) into {len(commit.segments)} (generation {commit.generation})",
+        markup=False,
+    )
 
 
 @app.command("check")

@@ -91,3 +91,10 @@ class UnknownFieldError(QuerySyntaxError):
 
 class WriterClosedError(MinisearchError):
     """An `IndexWriter` was used after commit-and-close or rollback-and-close."""
+
+
+class MissingFileError(CorruptIndexError):
+    """A file the commit names is gone: corruption, unless a newer commit replaced it."""
+
+    def __init__(self, path: Path | str) -> None:
+        super().__init__(path, "file is missing")

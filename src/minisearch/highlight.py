@@ -52,10 +52,10 @@ def snippets(
     if not matches:
         return []
     windows = []
-    for i, first in enumerate(matches):
+    for first in matches:
         start = _window_start(text, first.start)
         end = min(len(text), start + fragment_chars)
-        inside = [t for t in matches[i:] if t.end <= end]
+        inside = [t for t in matches if t.start >= start and t.end <= end]
         windows.append((-len({t.text for t in inside}), -len(inside), start, end, inside))
     windows.sort(key=lambda w: w[:3])
     chosen: list[tuple[int, int, list[Token]]] = []

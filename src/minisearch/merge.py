@@ -55,7 +55,7 @@ class LogMergePolicy:
 
     def level(self, segment: SegmentMeta) -> int:
         size = max(segment.live_count, self.min_docs)
-        return int(math.floor(math.log(size / self.min_docs, self.merge_factor) + 1e-9))
+        return math.floor(math.log(size / self.min_docs, self.merge_factor) + 1e-9)
 
     def find_merges(self, segments: Sequence[SegmentMeta]) -> list[range]:
         """At most one run of adjacent segment positions to merge now (cheap: no I/O)."""
@@ -90,13 +90,19 @@ def forced_merges(segments: Sequence[SegmentMeta], max_segments: int) -> list[ra
         sizes = [s.live_count for s in segments]
         start = min(range(count - window + 1), key=lambda i: (sum(sizes[i : i + window]), i))
         chosen = range(start, start + window)
-    runs = [range(i, i + 1) for i, s in enumerate(segments) if s.del_count and (chosen is None or i not in chosen)]
+    runs = [
+        range(i, i + 1)
+        for i, s in enumerate(segments)
+        if s.del_count and (chosen is None or i not in chosen)
+    ]
     if chosen is not None:
         runs.append(chosen)
     return sorted(runs, key=lambda r: r.start)
 
 
-def merge_segments(index_dir: Path, readers: Sequence[SegmentReader], schema: Schema) -> SegmentMeta:
+def merge_segments(
+    index_dir: Path, readers: Sequence[SegmentReader], schema: Schema
+) -> SegmentMeta:
     """Write one new segment holding the live documents of `readers`, in order."""
     for reader in readers:
         reader.verify()
@@ -117,7 +123,9 @@ def merge_segments(index_dir: Path, readers: Sequence[SegmentReader], schema: Sc
             [r.field_lengths(field.name)[live] for r, live in zip(readers, lives, strict=True)]
         ).astype(np.uint32)
         norms_body[field.name] = list(codec.encode_uints(lengths))
-        builder, offset = _merge_field(readers, remaps, field.name, lengths, field.positions, chunks, offset)
+        builder, offset = _merge_field(
+            readers, remaps, field.name, lengths, field.positions, chunks, offset
+        )
         terms_body[field.name] = builder.to_body()
     for field in schema.of_kind(FieldKind.KEYWORD):
         builder, offset = _merge_field(readers, remaps, field.name, None, False, chunks, offset)
@@ -160,11 +168,33 @@ def _merge_field(
     for term, i, ordinal in heapq.merge(*streams):
         if term != current:
             if current is not None:
-                offset = _emit(readers, remaps, name, current, pending, lengths, with_positions, builder, chunks, offset)
+                offset = _emit(
+                    readers,
+                    remaps,
+                    name,
+                    current,
+                    pending,
+                    lengths,
+                    with_positions,
+                    builder,
+                    chunks,
+                    offset,
+                )
             current, pending = term, []
         pending.append((i, ordinal))
     if current is not None:
-        offset = _emit(readers, remaps, name, current, pending, lengths, with_positions, builder, chunks, offset)
+        offset = _emit(
+            readers,
+            remaps,
+            name,
+            current,
+            pending,
+            lengths,
+            with_positions,
+            builder,
+            chunks,
+            offset,
+        )
     return builder, offset
 
 
@@ -241,11 +271,17 @@ def _merge_values(
             present.update((np.flatnonzero(flags[live]) + base).tolist())
             base += len(live)
         column = np.concatenate(data_parts) if data_parts else np.zeros(0, dtype=dtype)
-        body[field.name] = {"dtype": dtype, "present": present.serialize(), "data": column.tobytes()}
+        body[field.name] = {
+            "dtype": dtype,
+            "present": present.serialize(),
+            "data": column.tobytes(),
+        }
     return body
 
 
-def _merge_docs(readers: Sequence[SegmentReader], lives: Sequence[npt.NDArray[np.int64]]) -> list[bytes]:
+def _merge_docs(
+    readers: Sequence[SegmentReader], lives: Sequence[npt.NDArray[np.int64]]
+) -> list[bytes]:
     """Stored documents are opaque msgpack blobs: copy the live ones' bytes as they are."""
     blobs: list[bytes] = []
     for reader, live in zip(readers, lives, strict=True):

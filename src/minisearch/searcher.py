@@ -22,7 +22,7 @@ import numpy.typing as npt
 from .analysis import Analyzer, AnalyzerConfig
 from .commit import CommitPoint, generations, read_commit, read_latest
 from .errors import SchemaError
-from .errors import QuerySyntaxError
+from .errors import MissingFileError, QuerySyntaxError
 from .query.analyze import QueryAnalyzer
 from .query.ast import BooleanQuery, Query
 from .query.explain import Explanation
@@ -96,7 +96,7 @@ class Searcher:
             commit = read_latest(index_dir)
             try:
                 return cls(index_dir, commit, params=params)
-            except FileNotFoundError:
+            except (FileNotFoundError, MissingFileError):
                 if generations(index_dir)[-1:] == [commit.generation]:
                     raise
         return cls(index_dir, read_latest(index_dir), params=params)
@@ -119,7 +119,7 @@ class Searcher:
             gens = generations(self.index_dir)
             try:
                 return Searcher(self.index_dir, read_commit(self.index_dir, gens[-1]), params=self.params)
-            except FileNotFoundError:
+            except (FileNotFoundError, MissingFileError):
                 continue
         return Searcher.open(self.index_dir, params=self.params)
 

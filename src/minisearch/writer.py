@@ -245,11 +245,12 @@ class IndexWriter:
         old = self._commit.segments
         replaced: dict[int, SegmentMeta | None] = {}
         for run in runs:
-            merged = merge_segments(self.index_dir, [self._reader(old[i]) for i in run], self.schema)
+            inputs = [self._reader(old[i]) for i in run]
+            merged = merge_segments(self.index_dir, inputs, self.schema)
             replaced.update(dict.fromkeys(run))
             replaced[run.start] = merged if merged.doc_count else None
             self.stats.segments_merged += len(run)
-        segments = [replaced[i] if i in replaced else meta for i, meta in enumerate(old)]
+        segments = [replaced.get(i, meta) for i, meta in enumerate(old)]
         self._publish([s for s in segments if s is not None], {})
 
     def _publish(self, segments: list[SegmentMeta], user_data: Mapping[str, Any]) -> None:
@@ -307,7 +308,10 @@ class IndexWriter:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         if exc_type is None:
             try:

@@ -16,9 +16,24 @@ from minisearch.index import Index
 from minisearch.schema import KeywordField, NumericField, Schema, TextField
 from minisearch.writer import IndexWriter
 
-WORDS = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu".split()
+WORDS = [
+    "alpha",
+    "beta",
+    "gamma",
+    "delta",
+    "epsilon",
+    "zeta",
+    "eta",
+    "theta",
+    "iota",
+    "kappa",
+    "lambda",
+    "mu",
+]
 QUERIES = ("alpha", "beta gamma", "delta epsilon zeta", "theta kappa mu alpha")
-SCHEMA = Schema([TextField("title", boost=2.0), TextField("body"), KeywordField("tag"), NumericField("n")])
+SCHEMA = Schema(
+    [TextField("title", boost=2.0), TextField("body"), KeywordField("tag"), NumericField("n")]
+)
 
 
 def make_doc(doc_id: str, rng: random.Random, tag: str = "t") -> dict[str, Any]:
@@ -44,7 +59,9 @@ def hits(index: Index, query: str, k: int = 10) -> list[tuple[str, float]]:
     return [(h.id, h.score) for h in index.search(query, k)]
 
 
-def assert_same_hits(got: list[tuple[str, float]], want: list[tuple[str, float]], tol: float) -> None:
+def assert_same_hits(
+    got: list[tuple[str, float]], want: list[tuple[str, float]], tol: float
+) -> None:
     assert [i for i, _ in got] == [i for i, _ in want], (got, want)
     for (_, a), (_, b) in zip(got, want, strict=True):
         assert abs(a - b) <= tol, (got, want)

@@ -21,7 +21,7 @@ import numpy.typing as npt
 from pyroaring import FrozenBitMap
 
 from .. import codec
-from ..errors import CorruptIndexError
+from ..errors import CorruptIndexError, MissingFileError
 from ..postings import TermPostings
 from ..schema import FieldKind, Schema
 from ..storage import MappedFile
@@ -29,6 +29,18 @@ from ..termdict import FieldTerms
 from .meta import SEGMENT_FILES, Component, SegmentMeta
 
 EAGER_VERIFY_BYTES = 32 * 1024 * 1024
+
+
+class MissingFileError(CorruptIndexError, FileNotFoundError):
+    """A file the manifest names is absent: corruption, unless a writer just removed an old
+    commit's files, which is why it is also a `FileNotFoundError` (searchers retry on it)."""
+
+
+def _map(path: Path) -> MappedFile:
+    try:
+        return MappedFile(path)
+    except FileNotFoundError:
+        raise MissingFileError(path, "missing (the manifest names it)") from None
 _EMPTY_BITMAP = FrozenBitMap()
 
 
@@ -52,7 +64,7 @@ class SegmentReader:
 
     def _open(self, component: Component) -> None:
         path = self.meta.path(self.index_dir, component)
-        mapped = MappedFile(path)
+        mapped = _map(path)
         self._maps[component] = mapped
         expected = self.meta.files.get(component.value)
         if expected is not None and expected.size != len(mapped):
@@ -83,7 +95,7 @@ class SegmentReader:
         if self.meta.del_gen == 0:
             return _EMPTY_BITMAP
         path = self._path(Component.DELETES)
-        mapped = MappedFile(path)
+        mapped = _map(path)
         try:
             body = codec.check_file(mapped.data, path, Component.DELETES.value, self.meta.id_bytes)
             data = codec.unpack(body, path)
@@ -218,3 +230,10 @@ class SegmentReader:
         for mapped in self._maps.values():
             mapped.close()
         self._maps.clear()
+
+
+def _map(path: Path) -> MappedFile:
+    try:
+        return MappedFile(path)
+    except FileNotFoundError:
+        raise MissingFileError(path) from None

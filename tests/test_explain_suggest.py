@@ -1,0 +1,185 @@
+"""`explain` agrees with `search`; more-like-this and did-you-mean on the seeds corpus.
+
+Explain: for many queries (terms, phrases, sloppy phrases, boolean with boosts, prefix,
+fuzzy, filters, match-all) and every live document, the explanation's top value equals the
+score search returned (1e-9), non-matching documents explain to None, and the tree is
+internally consistent (a sum node is the sum of its parts times its boost; a BM25 leaf is
+boost * idf * tf).
+"""
+
+from __future__ import annotations
+
+import pytest
+from conftest import SEEDS, copy_tree_writable
+from test_query_e2e import CASES, CORPUS, DELETED, UPDATED, build_index
+
+from minisearch import Index
+from minisearch.index_files import index_sources
+from minisearch.query.explain import Explanation
+
+EXPLAIN_QUERIES = [
+    "crimea",
+    "crimea referendum russia",
+    "+crimea referendum^2 -kerry",
+    "(crimea OR talks)^2 AND russia^0.5",
+    '"crimea referendum"',
+    '"kerry lavrov"~2^3',
+    '"differ crimea"~1 OR "talks talks"',
+    "refer*",
+    "russ*^2 crisis",
+    "referendm~1",
+    "crmiea~2 OR kerry~1",
+    "title:crimea^3 body:crimea",
+    "crimea AND lang:en AND year:[2013 TO *]",
+    "F-16 OR pro-kremlin",
+    "*:*^2 crimea",
+    "-crimea",
+    "lang:en",
+]
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Index:
+    path = tmp_path_factory.mktemp("explain") / "ix"
+    index = build_index(path, CORPUS, sessions=2)
+    with index.writer() as writer:
+        for doc_id in DELETED:
+            writer.delete(doc_id)
+        writer.add(UPDATED)
+    yield index
+    index.close()
+
+
+@pytest.fixture(scope="module")
+def seeds_index(tmp_path_factory: pytest.TempPathFactory) -> Index:
+    base = tmp_path_factory.mktemp("seeds")
+    seeds = copy_tree_writable(SEEDS, base / "seeds")
+    index_sources(base / "ix", [seeds])
+    index = Index.open(base / "ix")
+    yield index
+    index.close()
+
+
+def check_tree(node: Explanation) -> None:
+    if node.description.startswith("sum of matching clauses, times boost "):
+        boost = float(node.description.rsplit(" ", 1)[1])
+        assert node.value == pytest.approx(
+            sum(d.value for d in node.details) * boost, rel=1e-9, abs=1e-12
+        )
+    if node.description.startswith("weight("):
+        boost, idf, tf = (d.value for d in node.details[:3])
+        assert node.value == pytest.approx(boost * idf * tf, rel=1e-9, abs=1e-12), node.render()
+    for d in node.details:
+        check_tree(d)
+
+
+def all_ids(index: Index) -> list[str]:
+    return [h.id for h in index.search("*:*", k=1000).hits]
+
+
+@pytest.mark.parametrize("query", EXPLAIN_QUERIES + [q for q, _, op in CASES if op == "OR"][:60])
+def test_explain_equals_search_score(corpus: Index, query: str) -> None:
+    results = corpus.search(query, k=1000)
+    scores = {h.id: h.score for h in results.hits}
+    for doc_id in all_ids(corpus):
+        explanation = corpus.explain(query, doc_id)
+        if doc_id not in scores:
+            assert explanation is None, (
+                f"{doc_id} does not match {query!r} but explains to {explanation}"
+            )
+            continue
+        assert explanation is not None, f"{doc_id} matches {query!r} but explain returned None"
+        assert explanation.value == pytest.approx(scores[doc_id], rel=1e-9, abs=1e-12), (
+            f"{query!r} {doc_id}: explain {explanation.value!r} != score {scores[doc_id]!r}\n"
+            f"{explanation.render()}"
+        )
+        check_tree(explanation)
+        assert explanation.render().startswith(f"{explanation.value:.6g} = ")
+
+
+@pytest.mark.parametrize("query", ["crimea talks", "+crimea +russia", "refer* crisis"])
+def test_explain_with_a_parsed_and_query(corpus: Index, query: str) -> None:
+    results = corpus.search(query, k=1000, default_operator="AND")
+    for hit in results.hits:
+        explanation = corpus.explain(results.query, hit.id)
+        assert explanation is not None
+        assert explanation.value == pytest.approx(hit.score, rel=1e-9, abs=1e-12)
+
+
+def test_explain_unknown_or_deleted_document(corpus: Index) -> None:
+    assert corpus.explain("crimea", "no-such-id") is None
+    for doc_id in DELETED:
+        assert corpus.explain("*:*", doc_id) is None
+
+
+def test_explain_of_updated_document_is_its_new_version(corpus: Index) -> None:
+    # d09 got "referendum" only in its updated version
+    explanation = corpus.explain("referendum", UPDATED["id"])
+    assert explanation is not None
+    hit = next(h for h in corpus.search("referendum", k=100).hits if h.id == UPDATED["id"])
+    assert explanation.value == pytest.approx(hit.score, rel=1e-9)
+
+
+def test_explain_describes_bm25(corpus: Index) -> None:
+    explanation = corpus.explain("title:crimea", "d02")
+    assert explanation is not None
+    text = explanation.render()
+    assert "weight(title:crimea)" in text
+    assert "idf" in text and "N = 14" in text
+    assert "avgdl" in text and "dl, length of the field" in text
+    d = explanation.to_dict()
+    assert d["value"] == explanation.value and isinstance(d["details"], list)
+
+
+def test_explain_on_seeds(seeds_index: Index) -> None:
+    for query in ("crimea referendum", '"foreign minister"', "lavr*", "kery~1", "+russia -sarkozy"):
+        results = seeds_index.search(query, k=10)
+        assert results.hits, query
+        for hit in results.hits:
+            explanation = seeds_index.explain(query, hit.id)
+            assert explanation is not None
+            assert explanation.value == pytest.approx(hit.score, rel=1e-9, abs=1e-12)
+
+
+# --- more like this -----------------------------------------------------------------------
+
+
+def test_more_like_this_returns_the_other_seeds(seeds_index: Index) -> None:
+    ids = all_ids(seeds_index)
+    assert len(ids) == 5
+    for doc_id in ids:
+        res = seeds_index.more_like_this(doc_id, 10)
+        got = [h.id for h in res.hits]
+        assert sorted(got) == sorted(set(ids) - {doc_id}), doc_id
+        assert [h.rank for h in res.hits] == [1, 2, 3, 4]
+        scores = [h.score for h in res.hits]
+        assert scores == sorted(scores, reverse=True)
+        assert all(s > 0 for s in scores)
+        assert res.total == 4
+
+
+def test_more_like_this_respects_k_and_unknown_ids(seeds_index: Index) -> None:
+    from minisearch.errors import MinisearchError
+
+    doc_id = all_ids(seeds_index)[1]
+    top2 = seeds_index.more_like_this(doc_id, 2)
+    full = seeds_index.more_like_this(doc_id, 10)
+    assert [h.id for h in top2.hits] == [h.id for h in full.hits][:2]
+    with pytest.raises(MinisearchError):
+        seeds_index.more_like_this("nope.txt", 3)
+
+
+# --- did you mean -------------------------------------------------------------------------
+
+
+def test_did_you_mean_on_seeds(seeds_index: Index) -> None:
+    assert seeds_index.did_you_mean("referendm") == "referendum"
+    assert seeds_index.did_you_mean("referendm crimea") == "referendum crimea"
+    assert seeds_index.did_you_mean("crimea referendum") is None
+    assert seeds_index.did_you_mean("Lavrov") is None
+
+
+def test_did_you_mean_on_the_corpus(corpus: Index) -> None:
+    suggestion = corpus.did_you_mean("kery talks")
+    assert suggestion == "kerry talks"
+    assert corpus.did_you_mean("kerry talks") is None
