@@ -10,7 +10,7 @@ boost * idf * tf).
 from __future__ import annotations
 
 import pytest
-from conftest import SEEDS, copy_tree_writable
+from conftest import SEEDS, copy_tree_writable, open_writer
 from test_query_e2e import CASES, CORPUS, DELETED, UPDATED, build_index
 
 from minisearch import Index
@@ -183,3 +183,25 @@ def test_did_you_mean_on_the_corpus(corpus: Index) -> None:
     suggestion = corpus.did_you_mean("kery talks")
     assert suggestion == "kerry talks"
     assert corpus.did_you_mean("kerry talks") is None
+
+
+def test_did_you_mean_ignores_deleted_documents(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A suggestion must be a word the live index holds: suggesting a term that only a
+    deleted document contained leads the user to a query with no hits."""
+    path = tmp_path_factory.mktemp("dym") / "ix"
+    docs = [
+        {"id": "gone", "title": "alpha", "body": "zebrafish swim"},
+        {"id": "kept", "title": "beta", "body": "crimea vote"},
+    ]
+    index = build_index(path, docs)
+    with open_writer(path) as writer:
+        assert writer.delete("gone")
+    try:
+        assert index.search("zebrafish").total == 0
+        suggestion = index.did_you_mean("zebrafsh")
+        assert suggestion is None or index.search(suggestion).total > 0, (
+            f"did_you_mean suggests {suggestion!r}, which matches no live document"
+        )
+        assert index.did_you_mean("crimee vote") in (None, "crimea vote")
+    finally:
+        index.close()

@@ -27,6 +27,9 @@ class CorruptIndexError(MinisearchError):
         self.reason = reason
         super().__init__(f"corrupt index file {self.path}: {reason}")
 
+    def __reduce__(self) -> tuple[object, ...]:
+        return (CorruptIndexError, (self.path, self.reason))
+
 
 class IndexFormatError(MinisearchError):
     """A file has a format version this package cannot read."""
@@ -34,10 +37,15 @@ class IndexFormatError(MinisearchError):
     def __init__(self, path: Path | str, version: int, oldest: int, newest: int, why: str) -> None:
         self.path = Path(path)
         self.version = version
+        self._args = (path, version, oldest, newest)
         super().__init__(
             f"{self.path}: index format version {version} is {why} "
             f"(this minisearch reads versions {oldest} to {newest})"
         )
+
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), self._args)
 
 
 class IndexFormatTooOldError(IndexFormatError):
@@ -62,6 +70,9 @@ class IndexLockedError(MinisearchError):
         self.holder = holder
         super().__init__(f"index is locked by another writer ({holder}); lock file {self.lock_path}")
 
+    def __reduce__(self) -> tuple[object, ...]:
+        return (IndexLockedError, (self.lock_path, self.holder))
+
 
 class IndexExistsError(MinisearchError):
     """`Index.create` was pointed at a directory that already holds an index."""
@@ -84,6 +95,9 @@ class QuerySyntaxError(MinisearchError):
         self.query = query
         super().__init__(f"{message} at position {position}")
 
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.message, self.position, self.query))
+
 
 class UnknownFieldError(QuerySyntaxError):
     """A query names a field the schema does not have."""
@@ -98,3 +112,6 @@ class MissingFileError(CorruptIndexError):
 
     def __init__(self, path: Path | str) -> None:
         super().__init__(path, "file is missing")
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (MissingFileError, (self.path,))

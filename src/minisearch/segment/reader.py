@@ -29,18 +29,6 @@ from ..termdict import FieldTerms
 from .meta import SEGMENT_FILES, Component, SegmentMeta
 
 EAGER_VERIFY_BYTES = 32 * 1024 * 1024
-
-
-class MissingFileError(CorruptIndexError, FileNotFoundError):
-    """A file the manifest names is absent: corruption, unless a writer just removed an old
-    commit's files, which is why it is also a `FileNotFoundError` (searchers retry on it)."""
-
-
-def _map(path: Path) -> MappedFile:
-    try:
-        return MappedFile(path)
-    except FileNotFoundError:
-        raise MissingFileError(path, "missing (the manifest names it)") from None
 _EMPTY_BITMAP = FrozenBitMap()
 
 
