@@ -46,13 +46,13 @@ def did_you_mean(searcher: Searcher, text: str) -> str | None:
 
 def _closest(searcher: Searcher, fields: list[str], term: str, df: int) -> str | None:
     max_edits = 1 if len(term) <= 4 else 2
-    candidates: dict[str, int] = {}
+    near: set[str] = set()
     for field in fields:
         for terms, doc_freqs in searcher.dictionaries(field):
             expansion = expand_fuzzy(terms, term, max_edits=max_edits, prefix_length=1, max_terms=20, doc_freqs=doc_freqs)
-            for i in expansion.indices:
-                if terms[i] != term:
-                    candidates[terms[i]] = candidates.get(terms[i], 0) + int(doc_freqs[i])
+            near.update(terms[i] for i in expansion.indices if terms[i] != term)
+    live = {t: sum(searcher.doc_freq(f, t) for f in fields) for t in near}
+    candidates = {t: df for t, df in live.items() if df > 0}
     if not candidates:
         return None
     best = min(candidates, key=lambda t: (edit_distance(term, t), -candidates[t], t))
@@ -68,9 +68,12 @@ def _surface_form(searcher: Searcher, term: str) -> str | None:
             continue
         for seg in searcher.segments:
             postings = seg.term_postings(field.name, term)
-            if postings is None or not len(postings.docs):
+            if postings is None:
                 continue
-            value = seg.stored_fields(int(postings.docs[0])).get(field.name)
+            live_docs = [int(d) for d in postings.docs[:64] if int(d) not in seg.deleted]
+            if not live_docs:
+                continue
+            value = seg.stored_fields(live_docs[0]).get(field.name)
             if isinstance(value, str):
                 forms = Counter(
                     value[t.start : t.end].lower() for t in searcher.analyzer.tokens(value) if t.text == term
