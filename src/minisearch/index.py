@@ -23,6 +23,7 @@ from .query.explain import Explanation
 from .schema import Schema
 from .scoring import Bm25Params
 from .searcher import SearchResults, Searcher
+from .merge import LogMergePolicy
 from .writer import DEFAULT_MEMORY_BUDGET_MB, IndexWriter
 
 PathLike = str | os.PathLike[str]
@@ -102,10 +103,22 @@ class Index:
         return AnalyzerConfig.from_dict(self._analyzer)
 
     def writer(
-        self, *, memory_budget_mb: float = DEFAULT_MEMORY_BUDGET_MB, lock_timeout: float = 0.0
+        self,
+        *,
+        memory_budget_mb: float = DEFAULT_MEMORY_BUDGET_MB,
+        lock_timeout: float = 0.0,
+        merge_policy: LogMergePolicy | None | Literal["default"] = "default",
     ) -> IndexWriter:
-        """The index's single writer; `IndexLockedError` if another holds the lock."""
-        return IndexWriter(self.path, memory_budget_mb=memory_budget_mb, lock_timeout=lock_timeout)
+        """The index's single writer; `IndexLockedError` if another holds the lock.
+
+        `merge_policy=None` turns automatic merging off (segments then only merge on
+        `writer.merge()`).
+        """
+        if merge_policy == "default":
+            return IndexWriter(self.path, memory_budget_mb=memory_budget_mb, lock_timeout=lock_timeout)
+        return IndexWriter(
+            self.path, memory_budget_mb=memory_budget_mb, lock_timeout=lock_timeout, merge_policy=merge_policy
+        )
 
     def searcher(self, *, params: Bm25Params | None = None) -> Searcher:
         """A new snapshot of the newest commit; the caller closes it."""

@@ -105,7 +105,7 @@ class TermPostings:
         if entry.flags & RAW_DOCS:
             self.docs: U32Array = np.frombuffer(data, dtype="<u4", count=df, offset=at)
         else:
-            bitmap = FrozenBitMap.deserialize(data[at : at + entry.docs_len])
+            bitmap = FrozenBitMap.deserialize(data[at : at + entry.docs_len])  # type: ignore[arg-type]
             self.docs = np.frombuffer(bitmap.to_array(), dtype=np.uint32)
         at += entry.docs_len
         tf_code = entry.flags & _TF_MASK
@@ -124,7 +124,7 @@ class TermPostings:
             ids.frombytes(self.docs.tobytes())
             return FrozenBitMap(ids)
         at = self._entry.offset
-        return FrozenBitMap.deserialize(self._data[at : at + self._entry.docs_len])
+        return FrozenBitMap.deserialize(self._data[at : at + self._entry.docs_len])  # type: ignore[arg-type]
 
     def block_bounds(self) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
         """Per block of BLOCK_SIZE postings: (max tf, min field length)."""

@@ -27,8 +27,8 @@ from .query.analyze import QueryAnalyzer
 from .query.ast import BooleanQuery, Query
 from .query.explain import Explanation
 from .highlight import Fragment, snippets
-from .query.weight import Weight, create_weight, positive_terms
-from .query.weight_base import SegmentContext
+from .query.weight import create_weight, positive_terms
+from .query.weight_base import SegmentContext, Weight
 from .queryparser import parse_query, parse_query_lenient
 from .schema import FieldKind, Schema
 from .scoring import Bm25Params, FieldStats
@@ -93,7 +93,10 @@ class Searcher:
     def open(cls, index_dir: Path, *, params: Bm25Params | None = None) -> Searcher:
         """Open the newest commit, retrying if a concurrent writer removes it meanwhile."""
         for _ in range(_OPEN_RETRIES):
-            commit = read_latest(index_dir)
+            try:
+                commit = read_latest(index_dir)
+            except FileNotFoundError:
+                continue  # the manifest was replaced between listing and reading
             try:
                 return cls(index_dir, commit, params=params)
             except (FileNotFoundError, MissingFileError):
@@ -249,11 +252,12 @@ class Searcher:
             parts.append(Candidates(ordinal, docs[best], scores[best]))
         merged = merge_candidates(parts, wanted)[offset:]
         hits = []
-        for i, (seg, doc, score) in enumerate(merged):
-            stored = self.segments[seg].stored_fields(doc) if stored_fields or with_snippets else {}
+        for i, (seg_ordinal, doc, score) in enumerate(merged):
+            reader = self.segments[seg_ordinal]
+            stored = reader.stored_fields(doc) if stored_fields or with_snippets else {}
             hits.append(
                 Hit(
-                    id=self.segments[seg].external_id(doc),
+                    id=reader.external_id(doc),
                     score=score,
                     rank=offset + i + 1,
                     fields=stored if stored_fields else {},
