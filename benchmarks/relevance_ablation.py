@@ -394,7 +394,7 @@ def main(argv: list[str] | None = None) -> int:
     for c in COLLECTIONS:
         p = B.prep(c, *DEFAULT_ANALYZER)
         mine = evaluate(p, [chosen], depth=100)[0]
-        ev = evaluate_run(run_for(p, chosen), p.qrels, ["ndcg@10", "recall@100"]).means
+        ev = {k.lower(): v for k, v in evaluate_run(run_for(p, chosen), p.qrels, ["ndcg@10", "recall@100"]).means.items()}
         rows.append([c, fmt(mine[0]), fmt(mine[1]), fmt(ev["ndcg@10"]), fmt(ev["recall@100"]), f"{TARGETS[c]:.3f}"])
     print(md_table(["collection", "nDCG@10", "R@100", "evaluate_run nDCG@10", "evaluate_run R@100", "target"], rows))
     print()
