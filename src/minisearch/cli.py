@@ -192,6 +192,7 @@ def search_command(
         typer.Option("--field", "-f", help="Search only this text field (repeatable)."),
     ] = None,
     all_terms: Annotated[bool, typer.Option("--and", help="Require every query term.")] = False,
+    plain: Annotated[bool, typer.Option("--plain", help="Plain words: no operators, quotes or fields.")] = False,
     show_snippets: Annotated[bool, typer.Option("--snippets/--no-snippets", help="Show highlighted fragments.")] = True,
     explain: Annotated[bool, typer.Option("--explain", help="Show how each hit's score is computed.")] = False,
     as_json: JsonOption = False,
@@ -210,6 +211,7 @@ def search_command(
                 fields=field or None,
                 default_operator="AND" if all_terms else "OR",
                 with_snippets=show_snippets,
+                syntax=not plain,
             )
         except QuerySyntaxError as exc:
             err.print(f"minisearch: error: {exc.message}", markup=False)

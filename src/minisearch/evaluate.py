@@ -52,7 +52,7 @@ def evaluate(
     run: dict[str, list[tuple[str, float]]] = {}
     try:
         for n, qid in enumerate(judged, 1):
-            hits = searcher.search(queries[qid], k, stored_fields=False)
+            hits = searcher.search(queries[qid], k, stored_fields=False, syntax=False)
             run[qid] = [(hit.id, hit.score) for hit in hits]
             if progress:
                 progress(n, len(judged))
@@ -63,8 +63,8 @@ def evaluate(
 
 
 def beir_schema() -> Schema:
-    """Title and text as two text fields, as BEIR corpora are shaped."""
-    return Schema([TextField("title", stored=True), TextField("text", stored=False)])
+    """Title (weight 2) and text as two text fields, as BEIR corpora are shaped."""
+    return Schema([TextField("title", boost=2.0, stored=True), TextField("text", stored=False)])
 
 
 def build_beir_index(

@@ -133,6 +133,7 @@ class Index:
         fields: Sequence[str] | None = None,
         default_operator: Literal["OR", "AND"] = "OR",
         with_snippets: bool = False,
+        syntax: bool = True,
     ) -> SearchResults:
         """Search the newest commit (a cached searcher, refreshed when a commit lands)."""
         return self._current().search(
@@ -142,6 +143,7 @@ class Index:
             fields=fields,
             default_operator=default_operator,
             with_snippets=with_snippets,
+            syntax=syntax,
         )
 
     def _current(self) -> Searcher:

@@ -123,8 +123,8 @@ class Schema:
 
     @classmethod
     def default(cls) -> Schema:
-        """Plain-text documents: a short ``title`` (weighted up) and the ``body``."""
-        return cls([TextField("title"), TextField("body")])
+        """Plain-text documents: a short ``title`` (weight 2, see docs/RELEVANCE.md) and the ``body``."""
+        return cls([TextField("title", boost=2.0), TextField("body")])
 
     def __iter__(self) -> Iterator[Field]:
         return iter(self.fields)

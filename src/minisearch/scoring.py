@@ -19,9 +19,13 @@ import numpy.typing as npt
 
 @dataclass(frozen=True, slots=True)
 class Bm25Params:
-    """k1 sets term-frequency saturation, b the strength of length normalisation."""
+    """k1 sets term-frequency saturation, b the strength of length normalisation.
 
-    k1: float = 1.2
+    The defaults (k1 2.0, b 0.75) were chosen once for all collections, for BM25F over title
+    and body; docs/RELEVANCE.md has the ablation. Classic single-field BM25 often uses 1.2.
+    """
+
+    k1: float = 2.0
     b: float = 0.75
 
     def __post_init__(self) -> None:
@@ -82,6 +86,16 @@ def bm25(
     return boost * idf(doc_freq, doc_count) * tf_norm(term_freq, field_len, avg_field_len, params)
 
 
+def bm25f_tf(term_freq: float, field_len: float, avg_field_len: float, b: float) -> float:
+    """One field's share of the BM25F pseudo-frequency: ``tf / (1 - b + b * dl / avgdl)``."""
+    return term_freq / (1.0 - b + b * field_len / avg_field_len)
+
+
+def saturate(pseudo_freq: float, params: Bm25Params) -> float:
+    """BM25F saturation applied once to the combined frequency: ``tf~ * (k1 + 1) / (k1 + tf~)``."""
+    return pseudo_freq * (params.k1 + 1.0) / (params.k1 + pseudo_freq)
+
+
 def length_norms(
     field_lens: npt.NDArray[Any], avg_field_len: float, params: Bm25Params
 ) -> npt.NDArray[np.float64]:
@@ -95,3 +109,10 @@ def term_scores(
     """Vectorised `bm25` given ``weight = boost * idf`` and the documents' `length_norms`."""
     tf = term_freqs.astype(np.float64)
     return weight * (tf * (k1 + 1.0) / (tf + norms))
+
+
+def bm25f_norms(
+    field_lens: npt.NDArray[Any], avg_field_len: float, params: Bm25Params
+) -> npt.NDArray[np.float64]:
+    """``1 - b + b * dl / avgdl`` for every document (the BM25F per-field length factor)."""
+    return 1.0 - params.b + params.b * (field_lens.astype(np.float64) / avg_field_len)

@@ -30,6 +30,7 @@ from .highlight import Fragment, snippets
 from .query.weight import create_weight, positive_terms
 from .query.weight_base import SegmentContext, Weight
 from .queryparser import parse_query, parse_query_lenient
+from .queryparser.syntax import BooleanNode, Clause, Occur, Word
 from .schema import FieldKind, Schema
 from .scoring import Bm25Params, FieldStats
 from .segment.reader import SegmentReader
@@ -162,6 +163,22 @@ class Searcher:
             self._doc_freqs[key] = df
         return df
 
+    def doc_freq_any(self, fields: Sequence[str], term: str) -> int:
+        """Live documents containing `term` in at least one of `fields`."""
+        if len(fields) == 1:
+            return self.doc_freq(fields[0], term)
+        total = 0
+        for seg in self.segments:
+            union = None
+            for name in fields:
+                postings = seg.term_postings(name, term)
+                if postings is not None:
+                    bitmap = postings.bitmap()
+                    union = bitmap if union is None else union | bitmap
+            if union is not None:
+                total += union.difference_cardinality(seg.deleted) if seg.deleted else len(union)
+        return total
+
     def dictionaries(self, field: str) -> list[tuple[Sequence[str], npt.NDArray[Any]]]:
         """Every segment's sorted terms of `field` with their (segment) doc freqs."""
         out = []
@@ -192,6 +209,24 @@ class Searcher:
         `UnknownFieldError` for a field the schema does not have.
         """
         tree = parse_query(text, default_operator=default_operator, known_fields=self._known_fields())
+        return self._convert(tree, text, fields)
+
+    def parse_plain(
+        self,
+        text: str,
+        *,
+        fields: Sequence[str] | None = None,
+        default_operator: Literal["OR", "AND"] = "OR",
+    ) -> Query:
+        """Natural-language text with no query syntax: every word as if typed bare.
+
+        For text that is not written in the query language (questions, titles, test
+        collection topics): nothing is an operator, so it can never be a syntax error, and
+        every token is its own term (a hyphenated word is not turned into a phrase).
+        """
+        occur: Occur = "must" if default_operator == "AND" else "should"
+        words = [Word(text[t.start : t.end], position=t.start) for t in self.analyzer.tokens(text)]
+        tree = BooleanNode(tuple(Clause(occur, w) for w in words))
         return self._convert(tree, text, fields)
 
     def parse_lenient(
@@ -230,13 +265,19 @@ class Searcher:
         default_operator: Literal["OR", "AND"] = "OR",
         stored_fields: bool = True,
         with_snippets: bool = False,
+        syntax: bool = True,
     ) -> SearchResults:
-        """The exact top `k` hits (after skipping `offset`), best first."""
+        """The exact top `k` hits (after skipping `offset`), best first.
+
+        A string is parsed in the query language (docs/QUERIES.md), or, with
+        ``syntax=False``, taken as plain words (`parse_plain`).
+        """
         if k < 0 or offset < 0:
             raise ValueError("k and offset must be >= 0")
         started = time.perf_counter()
         if isinstance(query, str):
-            query = self.parse(query, fields=fields, default_operator=default_operator)
+            parse = self.parse if syntax else self.parse_plain
+            query = parse(query, fields=fields, default_operator=default_operator)
         weight = create_weight(query, self, self.params)
         wanted = k + offset
         parts: list[Candidates] = []

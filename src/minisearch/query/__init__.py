@@ -2,6 +2,7 @@
 
 from .ast import (
     BooleanQuery,
+    CombinedFieldQuery,
     FuzzyQuery,
     KeywordQuery,
     MatchAllQuery,
@@ -14,6 +15,7 @@ from .ast import (
 
 __all__ = [
     "BooleanQuery",
+    "CombinedFieldQuery",
     "FuzzyQuery",
     "KeywordQuery",
     "MatchAllQuery",

@@ -20,6 +20,7 @@ from ..queryparser.syntax import BooleanNode, Fuzzy, MatchAll, Node, Phrase, Pre
 from ..schema import Field, FieldKind, Schema
 from .ast import (
     BooleanQuery,
+    CombinedFieldQuery,
     FuzzyQuery,
     KeywordQuery,
     MatchAllQuery,
@@ -50,10 +51,24 @@ class QueryAnalyzer:
             return MatchAllQuery(boost=node.boost if node.boost is not None else 0.0)
         fields = self._fields(node.field, node.position)
         boost = node.boost if node.boost is not None else 1.0
+        combined = self._combined(node, fields, boost)
+        if combined is not None:
+            return combined
         clauses = [c for f in fields if (c := self._leaf(node, f, boost)) is not None]
         if not clauses:
             return None
         return clauses[0] if len(clauses) == 1 else BooleanQuery(should=tuple(clauses))
+
+    def _combined(self, node: Node, fields: list[Field], boost: float) -> Query | None:
+        """A bare word over several text fields that analyzes to one term: BM25F."""
+        if not isinstance(node, Word) or node.field is not None or len(fields) < 2:
+            return None
+        if any(f.kind is not FieldKind.TEXT for f in fields):
+            return None
+        terms = self.analyzer.terms(node.text)
+        if len(terms) != 1:
+            return None
+        return CombinedFieldQuery(terms[0], tuple((f.name, f.boost) for f in fields), boost=boost)
 
     def _boolean(self, node: BooleanNode) -> Query | None:
         groups: dict[str, list[Query]] = {"must": [], "should": [], "must_not": []}

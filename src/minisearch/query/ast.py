@@ -21,6 +21,21 @@ class TermQuery:
 
 
 @dataclass(frozen=True, slots=True)
+class CombinedFieldQuery:
+    """One term searched in several text fields at once, scored with BM25F.
+
+    The term's frequencies in the fields are weighted, length-normalised per field and summed
+    into one pseudo-frequency, which is saturated once (so a term in title and body is not
+    counted as two independent pieces of evidence); idf uses the documents that contain the
+    term in any of the fields. See docs/RELEVANCE.md.
+    """
+
+    term: str
+    fields: tuple[tuple[str, float], ...]
+    boost: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
 class PhraseQuery:
     """Terms at the given relative positions (gaps left by stopwords are kept in `offsets`).
 
@@ -109,6 +124,7 @@ class BooleanQuery:
 
 Query = (
     TermQuery
+    | CombinedFieldQuery
     | PhraseQuery
     | PrefixQuery
     | FuzzyQuery

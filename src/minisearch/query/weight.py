@@ -20,6 +20,7 @@ import numpy.typing as npt
 from ..scoring import Bm25Params, FieldStats, StatsProvider, idf, term_scores
 from .ast import (
     BooleanQuery,
+    CombinedFieldQuery,
     FuzzyQuery,
     KeywordQuery,
     MatchAllQuery,
@@ -29,6 +30,7 @@ from .ast import (
     RangeQuery,
     TermQuery,
 )
+from .combined import CombinedFieldWeight
 from .explain import Explanation
 from .filters import KeywordWeight, RangeWeight
 from .multiterm import expand_terms
@@ -40,6 +42,8 @@ class SearchContext(StatsProvider, Protocol):
     """Statistics plus access to every segment's dictionary of a field (for expansion)."""
 
     def dictionaries(self, field: str) -> list[tuple[Sequence[str], npt.NDArray[Any]]]: ...
+
+    def doc_freq_any(self, fields: Sequence[str], term: str) -> int: ...
 
 
 def _bm25_details(
@@ -215,6 +219,13 @@ def create_weight(query: Query, context: SearchContext, params: Bm25Params, boos
         df = context.doc_freq(query.field, query.term)
         idf_value = idf(df, stats.doc_count)
         return TermWeight(query, boost * query.boost * idf_value, idf_value, df, stats)
+    if isinstance(query, CombinedFieldQuery):
+        names = [name for name, _ in query.fields]
+        all_stats = tuple(context.field_stats(name) for name in names)
+        df = context.doc_freq_any(names, query.term)
+        n = all_stats[0].doc_count if all_stats else 0
+        idf_value = idf(df, n)
+        return CombinedFieldWeight(query, boost * query.boost * idf_value, idf_value, df, n, all_stats)
     if isinstance(query, PhraseQuery):
         stats = context.field_stats(query.field)
         idf_sum = sum(idf(context.doc_freq(query.field, t), stats.doc_count) for t in query.terms)
@@ -247,6 +258,9 @@ def positive_terms(weight: Weight) -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
     if isinstance(weight, TermWeight):
         found.setdefault(weight.query.field, set()).add(weight.query.term)
+    elif isinstance(weight, CombinedFieldWeight):
+        for name, _ in weight.query.fields:
+            found.setdefault(name, set()).add(weight.query.term)
     elif isinstance(weight, PhraseWeight):
         found.setdefault(weight.query.field, set()).update(weight.query.terms)
     elif isinstance(weight, BooleanWeight):

@@ -15,7 +15,7 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-from ..scoring import Bm25Params, StatsProvider, length_norms
+from ..scoring import Bm25Params, StatsProvider, bm25f_norms, length_norms
 from ..segment.reader import SegmentReader
 from .explain import Explanation
 
@@ -46,6 +46,7 @@ class SegmentContext:
         self.stats = stats
         self.params = params
         self._norms: dict[str, npt.NDArray[np.float64]] = {}
+        self._bm25f_norms: dict[str, npt.NDArray[np.float64]] = {}
 
     @property
     def doc_count(self) -> int:
@@ -57,6 +58,15 @@ class SegmentContext:
             avg = self.stats.field_stats(field).avg_field_len
             norms = length_norms(self.reader.field_lengths(field), avg, self.params)
             self._norms[field] = norms
+        return norms
+
+    def bm25f_norms(self, field: str) -> npt.NDArray[np.float64]:
+        """``1 - b + b * dl / avgdl`` per document of this segment, for BM25F."""
+        norms = self._bm25f_norms.get(field)
+        if norms is None:
+            avg = self.stats.field_stats(field).avg_field_len
+            norms = bm25f_norms(self.reader.field_lengths(field), avg, self.params)
+            self._bm25f_norms[field] = norms
         return norms
 
 
