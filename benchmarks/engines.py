@@ -144,40 +144,52 @@ class MinisearchEngine(Engine):
             index.close()
 
     def open(self) -> None:
-        from minisearch import Index
+        from minisearch import Bm25Params, Index
 
         self.close()
         self._index = Index.open(self.index_path)
-        self._searcher = self._index.searcher()
-
-    @staticmethod
-    def plain_query(text: str) -> str:
-        """Natural-language ``text`` as query-language text made only of OR-ed words.
-
-        ``Searcher.search`` parses a query language (groups, quotes, ``-``, ``field:``),
-        and BEIR queries contain such characters ("(" and ")" in SciFact). Like the
-        ``query_words`` given to tantivy and whoosh, this keeps only the words, but
-        split with minisearch's own tokenizer (so "don't" and "3.14" stay whole),
-        lower-cased (no AND/OR/NOT operators) and escaped.
-        """
-        try:
-            from minisearch.analysis.tokenizer import words
-            from minisearch.queryparser import escape_word
-        except ImportError:
-            return query_words(text)
-        return " ".join(escape_word(word.lower()) for word in words(text))
+        # The peers' parameters (k1 1.2, b 0.75), not minisearch's defaults, for a like-for-like run.
+        self._searcher = self._index.searcher(params=Bm25Params(k1=1.2, b=0.75))
 
     def search(self, text: str, k: int) -> Hits:
-        query = self.plain_query(text)
-        if not query:
-            return []
-        return [(hit.id, hit.score) for hit in self._searcher.search(query, k=k).hits]
+        hits = self._searcher.search(text, k=k, stored_fields=False, syntax=False).hits
+        return [(hit.id, hit.score) for hit in hits]
 
     def close(self) -> None:
         index = getattr(self, "_index", None)
         if index is not None:
             index.close()
             self._index = None
+
+
+class MinisearchDefaultEngine(MinisearchEngine):
+    """minisearch as a user gets it: title and text as fields, default analysis and ranking.
+
+    Not the same analysis as the peers (BM25F over title weight 2 and body, k1 2.0, Snowball
+    English stopwords; docs/RELEVANCE.md): this row shows the quality users get by default.
+    """
+
+    name = "minisearch-default"
+
+    def build(self, docs: Sequence[Doc]) -> None:
+        from minisearch import Index
+        from minisearch.evaluate import beir_schema
+
+        self.reset_workdir()
+        index = Index.create(self.index_path, schema=beir_schema())
+        try:
+            with index.writer() as writer:
+                for doc in docs:
+                    writer.add({"id": doc.id, "title": doc.title, "text": doc.text})
+        finally:
+            index.close()
+
+    def open(self) -> None:
+        from minisearch import Index
+
+        self.close()
+        self._index = Index.open(self.index_path)
+        self._searcher = self._index.searcher()
 
 
 # --------------------------------------------------------------------------- bm25s
@@ -459,6 +471,7 @@ ENGINES: dict[str, type[Engine]] = {
     cls.name: cls
     for cls in (
         MinisearchEngine,
+        MinisearchDefaultEngine,
         Bm25sEngine,
         Bm25sNumbaEngine,
         TantivyEngine,

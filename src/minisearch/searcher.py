@@ -89,6 +89,8 @@ class Searcher:
             raise
         self._field_stats: dict[str, FieldStats] = {}
         self._doc_freqs: dict[tuple[str, str], int] = {}
+        self._doc_freqs_any: dict[tuple[tuple[str, ...], str], int] = {}
+        self._contexts = [SegmentContext(seg, i, self, self.params) for i, seg in enumerate(self.segments)]
 
     @classmethod
     def open(cls, index_dir: Path, *, params: Bm25Params | None = None) -> Searcher:
@@ -167,6 +169,10 @@ class Searcher:
         """Live documents containing `term` in at least one of `fields`."""
         if len(fields) == 1:
             return self.doc_freq(fields[0], term)
+        key = (tuple(fields), term)
+        cached = self._doc_freqs_any.get(key)
+        if cached is not None:
+            return cached
         total = 0
         for seg in self.segments:
             union = None
@@ -177,6 +183,7 @@ class Searcher:
                     union = bitmap if union is None else union | bitmap
             if union is not None:
                 total += union.difference_cardinality(seg.deleted) if seg.deleted else len(union)
+        self._doc_freqs_any[key] = total
         return total
 
     def dictionaries(self, field: str) -> list[tuple[Sequence[str], npt.NDArray[Any]]]:
@@ -283,7 +290,7 @@ class Searcher:
         parts: list[Candidates] = []
         total = 0
         for ordinal, seg in enumerate(self.segments):
-            matches = weight.matches(SegmentContext(seg, ordinal, self, self.params))
+            matches = weight.matches(self._contexts[ordinal])
             docs, scores = matches.docs, matches.scores
             if seg.deleted and len(docs):
                 keep = ~np.isin(docs, np.fromiter(seg.deleted, dtype=np.uint32))
@@ -341,7 +348,7 @@ class Searcher:
         for ordinal, seg in enumerate(self.segments):
             doc = seg.doc_number(doc_id)
             if doc is not None:
-                return weight.explain(SegmentContext(seg, ordinal, self, self.params), doc)
+                return weight.explain(self._contexts[ordinal], doc)
         return None
 
     def locate(self, doc_id: str) -> tuple[int, int] | None:

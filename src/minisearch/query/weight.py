@@ -168,6 +168,8 @@ class BooleanWeight:
     boost: float
 
     def matches(self, segment: SegmentContext) -> SegmentMatches:
+        if self.should and not (self.must or self.filter or self.must_not):
+            return self._disjunction(segment)
         n = segment.doc_count
         scores = np.zeros(n, dtype=np.float64)
         required = len(self.must) + len(self.filter)
@@ -195,6 +197,36 @@ class BooleanWeight:
         if self.boost != 1.0:
             result *= self.boost
         return SegmentMatches(docs, result)
+
+    def _disjunction(self, segment: SegmentContext) -> SegmentMatches:
+        """OR of scored clauses, sparse when the postings are few compared with the segment.
+
+        `np.bincount` adds the weights in array order, that is clause by clause for each
+        document, exactly as the dense accumulator does: both paths give identical floats.
+        """
+        parts = [clause.matches(segment) for clause in self.should]
+        parts = [m for m in parts if len(m.docs)]
+        if not parts:
+            return SegmentMatches.empty()
+        if len(parts) == 1:
+            m = parts[0]
+            return m if self.boost == 1.0 else SegmentMatches(m.docs, m.scores * self.boost)
+        total = sum(len(m.docs) for m in parts)
+        if total * 8 < segment.doc_count:
+            docs_all = np.concatenate([m.docs for m in parts])
+            docs, inverse = np.unique(docs_all, return_inverse=True)
+            summed = np.bincount(inverse, weights=np.concatenate([m.scores for m in parts]))
+        else:
+            acc = np.zeros(segment.doc_count, dtype=np.float64)
+            hit = np.zeros(segment.doc_count, dtype=bool)
+            for m in parts:
+                acc[m.docs] += m.scores
+                hit[m.docs] = True
+            docs = np.flatnonzero(hit).astype(np.uint32)
+            summed = acc[docs]
+        if self.boost != 1.0:
+            summed *= self.boost
+        return SegmentMatches(docs.astype(np.uint32, copy=False), summed)
 
     def explain(self, segment: SegmentContext, doc: int) -> Explanation | None:
         if not np.isin(doc, self.matches(segment).docs):

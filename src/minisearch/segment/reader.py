@@ -11,6 +11,7 @@ reported as `CorruptIndexError` naming the file.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
@@ -29,6 +30,9 @@ from ..termdict import FieldTerms
 from .meta import SEGMENT_FILES, Component, SegmentMeta
 
 EAGER_VERIFY_BYTES = 32 * 1024 * 1024
+# Decoded postings kept per reader (LRU). Most are views over the memory map; roaring-coded
+# doc ids are decoded into arrays, so this bounds the memory a long-lived searcher holds.
+POSTINGS_CACHE_ENTRIES = 4096
 _EMPTY_BITMAP = FrozenBitMap()
 
 
@@ -40,6 +44,7 @@ class SegmentReader:
         self.meta = meta
         self.schema = schema
         self._maps: dict[Component, MappedFile] = {}
+        self._postings_cache: OrderedDict[tuple[str, str], TermPostings | None] = OrderedDict()
         self._bodies: dict[Component, memoryview] = {}
         try:
             for component in SEGMENT_FILES:
@@ -124,11 +129,19 @@ class SegmentReader:
             raise CorruptIndexError(self._path(Component.POSTINGS), f"bad postings ({exc})") from None
 
     def term_postings(self, field: str, term: str) -> TermPostings | None:
+        """The term's postings, decoded once and kept in a small per-reader cache."""
+        key = (field, term)
+        cache = self._postings_cache
+        if key in cache:
+            cache.move_to_end(key)
+            return cache[key]
         terms = self._terms.get(field)
-        if terms is None:
-            return None
-        ordinal = terms.index_of(term)
-        return None if ordinal < 0 else self.postings(field, ordinal)
+        ordinal = -1 if terms is None else terms.index_of(term)
+        postings = None if ordinal < 0 else self.postings(field, ordinal)
+        cache[key] = postings
+        if len(cache) > POSTINGS_CACHE_ENTRIES:
+            cache.popitem(last=False)
+        return postings
 
     @cached_property
     def _postings_payload(self) -> memoryview:
@@ -212,6 +225,7 @@ class SegmentReader:
         return self._values[field]
 
     def close(self) -> None:
+        self._postings_cache.clear()
         self.__dict__.pop("_postings_payload", None)
         self.__dict__.pop("_stored", None)
         self._bodies.clear()
