@@ -21,6 +21,7 @@ norms, numeric values, stored documents and ids. Deleted documents are dropped.
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -163,37 +164,10 @@ def _merge_field(
     builder = FieldTermsBuilder.empty()
     # k-way merge of the sorted term lists: each term's inputs arrive in segment order.
     streams = [_term_stream(i, t.terms) for i, t in present]
-    pending: list[tuple[int, int]] = []
-    current: str | None = None
-    for term, i, ordinal in heapq.merge(*streams):
-        if term != current:
-            if current is not None:
-                offset = _emit(
-                    readers,
-                    remaps,
-                    name,
-                    current,
-                    pending,
-                    lengths,
-                    with_positions,
-                    builder,
-                    chunks,
-                    offset,
-                )
-            current, pending = term, []
-        pending.append((i, ordinal))
-    if current is not None:
+    for term, group in itertools.groupby(heapq.merge(*streams), key=lambda entry: entry[0]):
+        pending = [(i, ordinal) for _, i, ordinal in group]
         offset = _emit(
-            readers,
-            remaps,
-            name,
-            current,
-            pending,
-            lengths,
-            with_positions,
-            builder,
-            chunks,
-            offset,
+            readers, remaps, name, term, pending, lengths, with_positions, builder, chunks, offset
         )
     return builder, offset
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from ..scoring import FieldStats
 from .ast import CombinedFieldQuery
@@ -29,24 +30,44 @@ class CombinedFieldWeight:
     field_stats: tuple[FieldStats, ...]
 
     def matches(self, segment: SegmentContext) -> SegmentMatches:
-        pseudo = None
-        hit = None
+        key = ("bm25f", self.query.term, self.query.fields)
+        memo = segment.memo(key)
+        if memo is None:
+            memo = self._saturated(segment)
+            segment.remember(key, *memo)
+        docs, saturated = memo
+        return SegmentMatches(docs, self.weight * saturated)
+
+    def _saturated(self, segment: SegmentContext) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.float64]]:
+        """Docs with the term and ``tf~ * (k1 + 1) / (k1 + tf~)`` for each (no idf, no boost).
+
+        Field shares are added in field order, sparse (`np.bincount` adds in array order)
+        or dense, which give identical floats.
+        """
+        docs_parts, share_parts = [], []
         for name, field_weight in self.query.fields:
             postings = segment.reader.term_postings(name, self.query.term)
-            if postings is None:
-                continue
-            if pseudo is None:
-                pseudo = np.zeros(segment.doc_count, dtype=np.float64)
-                hit = np.zeros(segment.doc_count, dtype=bool)
-            docs = postings.docs
-            pseudo[docs] += field_weight * postings.tfs.astype(np.float64) / segment.bm25f_norms(name)[docs]
-            hit[docs] = True  # type: ignore[index]
-        if pseudo is None or hit is None:
-            return SegmentMatches.empty()
-        docs = np.flatnonzero(hit).astype(np.uint32)
-        freq = pseudo[docs]
+            if postings is not None and len(postings.docs):
+                norms = segment.bm25f_norms(name)[postings.docs]
+                docs_parts.append(postings.docs)
+                share_parts.append(field_weight * postings.tfs.astype(np.float64) / norms)
+        if not docs_parts:
+            return SegmentMatches.empty().docs, SegmentMatches.empty().scores
+        if len(docs_parts) == 1:
+            docs, freq = docs_parts[0], share_parts[0]
+        elif sum(len(d) for d in docs_parts) * 8 < segment.doc_count:
+            docs, inverse = np.unique(np.concatenate(docs_parts), return_inverse=True)
+            freq = np.bincount(inverse, weights=np.concatenate(share_parts))
+        else:
+            pseudo = np.zeros(segment.doc_count, dtype=np.float64)
+            hit = np.zeros(segment.doc_count, dtype=bool)
+            for part_docs, shares in zip(docs_parts, share_parts, strict=True):
+                pseudo[part_docs] += shares
+                hit[part_docs] = True
+            docs = np.flatnonzero(hit)
+            freq = pseudo[docs]
         k1 = segment.params.k1
-        return SegmentMatches(docs, self.weight * (freq * (k1 + 1.0) / (k1 + freq)))
+        return docs.astype(np.uint32, copy=False), freq * (k1 + 1.0) / (k1 + freq)
 
     def explain(self, segment: SegmentContext, doc: int) -> Explanation | None:
         matched = self.matches(segment)

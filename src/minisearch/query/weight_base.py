@@ -19,6 +19,7 @@ from ..scoring import Bm25Params, StatsProvider, bm25f_norms, length_norms
 from ..segment.reader import SegmentReader
 from .explain import Explanation
 
+MEMO_BYTES = 64 * 1024 * 1024
 _EMPTY_DOCS = np.zeros(0, dtype=np.uint32)
 _EMPTY_SCORES = np.zeros(0, dtype=np.float64)
 
@@ -47,6 +48,8 @@ class SegmentContext:
         self.params = params
         self._norms: dict[str, npt.NDArray[np.float64]] = {}
         self._bm25f_norms: dict[str, npt.NDArray[np.float64]] = {}
+        self._memo: dict[object, tuple[npt.NDArray[np.uint32], npt.NDArray[np.float64]]] = {}
+        self._memo_bytes = 0
 
     @property
     def doc_count(self) -> int:
@@ -68,6 +71,30 @@ class SegmentContext:
             norms = bm25f_norms(self.reader.field_lengths(field), avg, self.params)
             self._bm25f_norms[field] = norms
         return norms
+
+
+    def memo(
+        self, key: object
+    ) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.float64]] | None:
+        """Per-snapshot results that depend only on index statistics (see `remember`)."""
+        return self._memo.get(key)
+
+    def remember(
+        self, key: object, docs: npt.NDArray[np.uint32], values: npt.NDArray[np.float64]
+    ) -> None:
+        """Keep `values` for `key` while this snapshot lives, within `MEMO_BYTES` per segment.
+
+        Statistics never change within a snapshot, so a term's normalised frequencies can be
+        reused by every later query; the budget bounds the memory, and when it is full the
+        memo starts over rather than tracking recency.
+        """
+        size = docs.nbytes + values.nbytes
+        if self._memo_bytes + size > MEMO_BYTES:
+            self._memo.clear()
+            self._memo_bytes = 0
+        if size <= MEMO_BYTES:
+            self._memo[key] = (docs, values)
+            self._memo_bytes += size
 
 
 class Weight(Protocol):
