@@ -84,12 +84,17 @@ class TermWeight:
     field_stats: FieldStats
 
     def matches(self, segment: SegmentContext) -> SegmentMatches:
-        postings = segment.reader.term_postings(self.query.field, self.query.term)
-        if postings is None:
-            return SegmentMatches.empty()
-        norms = segment.norms(self.query.field)[postings.docs]
-        scores = term_scores(self.weight, postings.tfs, norms, segment.params.k1)
-        return SegmentMatches(postings.docs, scores)
+        key = ("bm25", self.query.field, self.query.term)
+        memo = segment.memo(key)
+        if memo is None:
+            postings = segment.reader.term_postings(self.query.field, self.query.term)
+            if postings is None:
+                return SegmentMatches.empty()
+            norms = segment.norms(self.query.field)[postings.docs]
+            memo = (postings.docs, term_scores(1.0, postings.tfs, norms, segment.params.k1))
+            segment.remember(key, *memo)
+        docs, tf_parts = memo
+        return SegmentMatches(docs, self.weight * tf_parts)
 
     def explain(self, segment: SegmentContext, doc: int) -> Explanation | None:
         postings = segment.reader.term_postings(self.query.field, self.query.term)
