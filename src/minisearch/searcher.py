@@ -24,14 +24,13 @@ from .commit import CommitPoint, generations, read_commit, read_latest
 from .errors import SchemaError
 from .errors import MissingFileError, QuerySyntaxError
 from .query.analyze import QueryAnalyzer
-from .query.ast import BooleanQuery, Query
+from .query.ast import BooleanQuery, CombinedFieldQuery, Query, TermQuery
 from .query.explain import Explanation
 from .highlight import Fragment, snippets
 from .query.weight import create_weight, positive_terms
 from .query.weight_base import SegmentContext, Weight
 from .queryparser import parse_query, parse_query_lenient
-from .queryparser.syntax import BooleanNode, Clause, Occur, Word
-from .schema import FieldKind, Schema
+from .schema import Field, FieldKind, Schema
 from .scoring import Bm25Params, FieldStats
 from .segment.reader import SegmentReader
 from .topk import Candidates, merge_candidates, top_k_indices
@@ -231,10 +230,20 @@ class Searcher:
         collection topics): nothing is an operator, so it can never be a syntax error, and
         every token is its own term (a hyphenated word is not turned into a phrase).
         """
-        occur: Occur = "must" if default_operator == "AND" else "should"
-        words = [Word(text[t.start : t.end], position=t.start) for t in self.analyzer.tokens(text)]
-        tree = BooleanNode(tuple(Clause(occur, w) for w in words))
-        return self._convert(tree, text, fields)
+        chosen = [self.schema[name] for name in fields] if fields else self.schema.text_fields
+        for f in chosen:
+            self._check_text_field(f.name)
+        clauses = tuple(self._bare_term(term, chosen) for term in self.analyzer.terms(text))
+        if default_operator == "AND":
+            return BooleanQuery(must=clauses)
+        return BooleanQuery(should=clauses)
+
+    @staticmethod
+    def _bare_term(term: str, fields: Sequence[Field]) -> Query:
+        """What the query language makes of a bare word with one term (query/analyze.py)."""
+        if len(fields) > 1:
+            return CombinedFieldQuery(term, tuple((f.name, f.boost) for f in fields))
+        return TermQuery(fields[0].name, term, fields[0].boost)
 
     def parse_lenient(
         self,

@@ -10,6 +10,7 @@ arithmetic in the same order, so its value equals the score exactly.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -53,11 +54,13 @@ class CombinedFieldWeight:
                 share_parts.append(field_weight * postings.tfs.astype(np.float64) / norms)
         if not docs_parts:
             return SegmentMatches.empty().docs, SegmentMatches.empty().scores
+        docs: npt.NDArray[Any]
+        freq: npt.NDArray[np.float64]
         if len(docs_parts) == 1:
             docs, freq = docs_parts[0], share_parts[0]
         elif sum(len(d) for d in docs_parts) * 8 < segment.doc_count:
             docs, inverse = np.unique(np.concatenate(docs_parts), return_inverse=True)
-            freq = np.bincount(inverse, weights=np.concatenate(share_parts))
+            freq = np.bincount(inverse, weights=np.concatenate(share_parts)).astype(np.float64, copy=False)
         else:
             pseudo = np.zeros(segment.doc_count, dtype=np.float64)
             hit = np.zeros(segment.doc_count, dtype=bool)

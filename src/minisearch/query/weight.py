@@ -217,10 +217,13 @@ class BooleanWeight:
             m = parts[0]
             return m if self.boost == 1.0 else SegmentMatches(m.docs, m.scores * self.boost)
         total = sum(len(m.docs) for m in parts)
+        docs: npt.NDArray[Any]
+        summed: npt.NDArray[np.float64]
         if total * 8 < segment.doc_count:
             docs_all = np.concatenate([m.docs for m in parts])
             docs, inverse = np.unique(docs_all, return_inverse=True)
-            summed = np.bincount(inverse, weights=np.concatenate([m.scores for m in parts]))
+            weights = np.concatenate([m.scores for m in parts])
+            summed = np.bincount(inverse, weights=weights).astype(np.float64, copy=False)
         else:
             acc = np.zeros(segment.doc_count, dtype=np.float64)
             hit = np.zeros(segment.doc_count, dtype=bool)
