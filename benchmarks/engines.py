@@ -173,7 +173,7 @@ class MinisearchDefaultEngine(MinisearchEngine):
 
     def build(self, docs: Sequence[Doc]) -> None:
         from minisearch import Index
-        from minisearch.evaluate import beir_schema
+        from minisearch.relevance import beir_schema
 
         self.reset_workdir()
         index = Index.create(self.index_path, schema=beir_schema())

@@ -28,6 +28,8 @@ _EXPORTS = {
     "AnalyzerConfig": "minisearch.analysis",
     "Analyzer": "minisearch.analysis",
     "Bm25Params": "minisearch.scoring",
+    "evaluate": "minisearch.relevance",
+    "EvaluationReport": "minisearch.relevance",
     "TermQuery": "minisearch.query",
     "BooleanQuery": "minisearch.query",
     "MatchAllQuery": "minisearch.query",
@@ -62,6 +64,7 @@ if TYPE_CHECKING:
     from .index import Index, IndexInfo
     from .query import BooleanQuery, MatchAllQuery, TermQuery
     from .schema import Field, FieldKind, KeywordField, NumericField, Schema, StoredField, TextField
+    from .relevance import EvaluationReport, evaluate
     from .scoring import Bm25Params
     from .searcher import Hit, Searcher, SearchResults
     from .writer import IndexWriter

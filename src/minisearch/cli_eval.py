@@ -38,7 +38,7 @@ def eval_command(
     as_json: JsonOption = False,
 ) -> None:
     """Run every judged query and print nDCG@10, Recall@100, MAP@1000, MRR@10, P@10."""
-    from .evaluate import build_beir_index, evaluate
+    from .relevance import build_beir_index, evaluate
     from .evaluation import DEFAULT_MEASURES, load_beir_dir, load_qrels, load_queries, write_trec_run
     from .index import Index
     from .scoring import Bm25Params
@@ -69,7 +69,7 @@ def eval_command(
             idx,
             query_map,
             qrel_map,
-            measures=tuple(metric or DEFAULT_MEASURES),
+            metrics=tuple(metric or DEFAULT_MEASURES),
             params=params,
             progress=_progress(as_json),
         )

@@ -1,4 +1,4 @@
-"""Evaluate the engine on a test collection: run every judged query, score the run.
+"""Relevance evaluation of the engine on a test collection: run every judged query, score it.
 
 The measures themselves live in `minisearch.evaluation` (plain data, trec_eval semantics);
 this module is the engine-facing side: it runs queries through a `Searcher`, deep enough for
@@ -39,13 +39,18 @@ def evaluate(
     queries: Mapping[str, str],
     qrels: Mapping[str, Mapping[str, int]],
     *,
-    measures: Sequence[Measure | str] = DEFAULT_MEASURES,
+    metrics: Sequence[Measure | str] = DEFAULT_MEASURES,
     params: Bm25Params | None = None,
     depth: int | None = None,
     progress: ProgressCallback | None = None,
 ) -> EvaluationReport:
-    """Run every query that has judgments and evaluate the run against `qrels`."""
-    resolved = [m if isinstance(m, Measure) else Measure.parse(m) for m in measures]
+    """Run every query that has judgments and evaluate the run against `qrels`.
+
+    Queries are plain text (`Searcher.parse_plain`), searched `depth` deep (by default the
+    deepest cutoff among `metrics`, at least 1,000 for cutoff-free measures). Available as
+    ``minisearch.evaluate``.
+    """
+    resolved = [m if isinstance(m, Measure) else Measure.parse(m) for m in metrics]
     k = depth or max([m.cutoff or 1000 for m in resolved] + [10])
     searcher = index if isinstance(index, Searcher) else index.searcher(params=params)
     judged = [q for q in queries if q in qrels]
