@@ -76,9 +76,25 @@ def test_possessive_is_stripped() -> None:
 
 
 def test_default_analyzer_on_the_examples() -> None:
+    # The default stop list is Snowball's English list (docs/RELEVANCE.md): "don't" is on it.
+    assert Analyzer().config.stopwords == "english_snowball"
     assert Analyzer().terms("Don't miss Sarkozy's Pro-Kremlin F-16 running") == [
+        "miss", "sarkozi", "pro", "kremlin", "f", "16", "run",
+    ]  # fmt: skip
+    # Lucene's 33 words (the old default) do not contain "don't".
+    lucene = Analyzer(AnalyzerConfig(stopwords="english"))
+    assert lucene.terms("Don't miss Sarkozy's Pro-Kremlin F-16 running") == [
         "don't", "miss", "sarkozi", "pro", "kremlin", "f", "16", "run",
     ]  # fmt: skip
+
+
+def test_default_stopwords_are_snowballs_english_list() -> None:
+    # Function words that Snowball's list removes but Lucene's 33 keep, each with its position gap.
+    tokens = Analyzer().tokens("What does he have about our papers from which we can learn")
+    assert [(t.text, t.position) for t in tokens] == [("paper", 6), ("can", 10), ("learn", 11)]
+    # "can" and "will" are commented out of Snowball's list, so they stay searchable.
+    assert Analyzer().terms("will we") == ["will"]
+    assert Analyzer().terms("can do") == ["can"]
 
 
 def test_combining_marks_stay_inside_words() -> None:
@@ -377,7 +393,7 @@ def test_cache_limit_keeps_results_correct(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setattr(analyzer_module, "_CACHE_LIMIT", 3)
     analyzer = Analyzer()
     text = "running dogs jumped over lazy foxes"
-    expected = ["run", "dog", "jump", "over", "lazi", "fox"]
+    expected = ["run", "dog", "jump", "lazi", "fox"]  # "over" is a Snowball stopword
     assert analyzer.terms(text) == expected
     assert analyzer.terms(text) == expected
     assert analyzer.terms_and_positions("one two three four") == (

@@ -52,6 +52,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "similar-unknown": ("similar", "missing.txt"),
     "misspelled": ("search", "referendm"),
     "correct": ("search", "crimea referendum", "-k", "1"),
+    "plain": ("search", "What about (Crimea referendum?", "--plain", "--json", "--no-snippets"),
 }
 
 
@@ -109,9 +110,28 @@ def test_explain_prints_score_breakdown(
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert "sum of matching clauses" in out
-    assert "weight(body:crimea)" in out or "weight(title:crimea)" in out
+    # A bare word over the two default text fields is one BM25F clause (docs/RELEVANCE.md).
+    assert "weight(crimea in title, body), BM25F: boost * idf * tf~ * (k1 + 1) / (k1 + tf~)" in out
+    assert "weight(referendum in title, body), BM25F" in out
+    assert "weight(body:crimea)" not in out and "weight(title:crimea)" not in out
     assert "idf, computed as ln(1 + (N - df + 0.5) / (df + 0.5)) with N = 5" in out
-    assert "avgdl, average length of the field" in out
+    assert "tf~, the weighted, length-normalised frequency summed over fields" in out
+    assert "title: w * tf / (1 - b + b * dl / avgdl) with w = 2, tf = " in out  # title weight 2
+    assert "body: w * tf / (1 - b + b * dl / avgdl) with w = 1, tf = " in out
+    assert "2 = k1, saturation of tf~" in out  # the default k1
+    # Each printed BM25F node is consistent (to the printed 6 significant digits):
+    # value = boost * idf * tf~ * (k1 + 1) / (k1 + tf~), and tf~ = the sum of its field shares.
+    lines = [line.strip() for line in out.splitlines()]
+    nodes = [i for i, line in enumerate(lines) if ", BM25F: " in line]
+    assert len(nodes) == 4  # two hits x two words
+    for i in nodes:
+        value, boost, idf_, pseudo, share_t, share_b, k1 = (
+            float(lines[j].split(" = ", 1)[0]) for j in range(i, i + 7)
+        )
+        assert lines[i + 4].startswith(f"{share_t:g} = title: ")
+        assert lines[i + 5].startswith(f"{share_b:g} = body: ")
+        assert pseudo == pytest.approx(share_t + share_b, rel=2e-6, abs=1e-9)
+        assert value == pytest.approx(boost * idf_ * pseudo * (k1 + 1) / (k1 + pseudo), rel=3e-6)
     # the top explanation value is the hit's score as shown in the table
     from minisearch import Index
 
@@ -194,3 +214,21 @@ def test_misspelled_query_suggests(outputs: dict[str, subprocess.CompletedProces
     proc = outputs["correct"]
     assert proc.returncode == 0, proc.stderr
     assert "did you mean" not in proc.stdout
+
+
+def test_plain_option_takes_words_without_syntax(
+    workdir: Path, outputs: dict[str, subprocess.CompletedProcess[str]]
+) -> None:
+    """`--plain`: the text is plain words (an unbalanced parenthesis is no error), ranked as
+    `search(text, syntax=False)` ranks them."""
+    proc = outputs["plain"]
+    assert proc.returncode == 0, proc.stderr
+    records = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
+    from minisearch import Index
+
+    index = Index.open(workdir / ".minisearch")
+    hits = index.search("What about (Crimea referendum?", k=10, syntax=False).hits
+    index.close()
+    assert hits
+    assert [r["id"] for r in records] == [h.id for h in hits]
+    assert [r["score"] for r in records] == pytest.approx([h.score for h in hits], rel=1e-9)

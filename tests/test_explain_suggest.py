@@ -4,10 +4,14 @@ Explain: for many queries (terms, phrases, sloppy phrases, boolean with boosts, 
 fuzzy, filters, match-all) and every live document, the explanation's top value equals the
 score search returned (1e-9), non-matching documents explain to None, and the tree is
 internally consistent (a sum node is the sum of its parts times its boost; a BM25 leaf is
-boost * idf * tf).
+boost * idf * tf; a BM25F leaf, for a bare word over several fields, is
+boost * idf * tf~ (k1 + 1) / (k1 + tf~) with tf~ the sum of the fields' shares).
 """
 
 from __future__ import annotations
+
+import math
+import re
 
 import pytest
 from conftest import SEEDS, copy_tree_writable, open_writer
@@ -60,15 +64,59 @@ def seeds_index(tmp_path_factory: pytest.TempPathFactory) -> Index:
     index.close()
 
 
+_SHARE = re.compile(
+    r"^(?P<field>\w+): w \* tf / \(1 - b \+ b \* dl / avgdl\) with w = (?P<w>\S+), "
+    r"tf = (?P<tf>\S+), dl = (?P<dl>\S+), avgdl = (?P<avgdl>\S+), b = (?P<b>\S+)$"
+)
+_IDF = re.compile(r"with N = (?P<n>\d+), df = (?P<df>\d+)")
+
+
+def check_idf(node: Explanation) -> None:
+    """An idf node that names N and df has the value ln(1 + (N - df + 0.5) / (df + 0.5))."""
+    found = _IDF.search(node.description)
+    if found:
+        n, df = int(found["n"]), int(found["df"])
+        assert node.value == pytest.approx(math.log(1 + (n - df + 0.5) / (df + 0.5)), rel=1e-12)
+
+
 def check_tree(node: Explanation) -> None:
+    """Every node's arithmetic: sums, BM25 leaves (boost * idf * tf, tf from its parts) and
+    BM25F leaves (boost * idf * tf~ (k1 + 1) / (k1 + tf~), tf~ the sum of the fields' shares,
+    each share w * tf / (1 - b + b dl / avgdl) from the printed numbers)."""
     if node.description.startswith("sum of matching clauses, times boost "):
         boost = float(node.description.rsplit(" ", 1)[1])
         assert node.value == pytest.approx(
             sum(d.value for d in node.details) * boost, rel=1e-9, abs=1e-12
         )
+    if node.description.startswith("weight(") and ", BM25F: " in node.description:
+        assert [d.description.split(",")[0] for d in node.details] == [
+            "boost", "idf", "tf~", "k1",
+        ], node.render()  # fmt: skip
+        boost, idf_node, pseudo_node, k1_node = node.details
+        pseudo, k1 = pseudo_node.value, k1_node.value
+        assert node.value == pytest.approx(
+            boost.value * idf_node.value * pseudo * (k1 + 1) / (k1 + pseudo), rel=1e-9, abs=1e-12
+        ), node.render()
+        check_idf(idf_node)
+        assert pseudo_node.details, node.render()
+        assert pseudo == pytest.approx(sum(d.value for d in pseudo_node.details), rel=1e-12)
+        for share in pseudo_node.details:
+            m = _SHARE.match(share.description)
+            assert m, share.description
+            w, tf, dl, avgdl, b = (float(m[g]) for g in ("w", "tf", "dl", "avgdl", "b"))
+            # avgdl is printed with 6 significant digits
+            assert share.value == pytest.approx(w * tf / (1 - b + b * dl / avgdl), rel=1e-5)
+        return
     if node.description.startswith("weight("):
         boost, idf, tf = (d.value for d in node.details[:3])
         assert node.value == pytest.approx(boost * idf * tf, rel=1e-9, abs=1e-12), node.render()
+        check_idf(node.details[1])
+        tf_node = node.details[2]
+        if tf_node.description.startswith("tf, computed as freq * (k1 + 1)"):
+            freq, k1, b, dl, avgdl = (d.value for d in tf_node.details)
+            assert tf_node.value == pytest.approx(
+                freq * (k1 + 1) / (freq + k1 * (1 - b + b * dl / avgdl)), rel=1e-9
+            )
     for d in node.details:
         check_tree(d)
 
@@ -129,6 +177,37 @@ def test_explain_describes_bm25(corpus: Index) -> None:
     assert "avgdl" in text and "dl, length of the field" in text
     d = explanation.to_dict()
     assert d["value"] == explanation.value and isinstance(d["details"], list)
+
+
+def test_explain_describes_bm25f(corpus: Index) -> None:
+    """A bare word over title and body explains as one BM25F node whose numbers are the
+    brute-force reference's (docs/RELEVANCE.md)."""
+    from test_query_e2e import SCHEMA_FIELDS, Reference, live_corpus
+
+    from minisearch.analysis import Analyzer
+
+    ref = Reference(Analyzer(corpus.analyzer_config), live_corpus(), SCHEMA_FIELDS)
+    explanation = corpus.explain("crimea^1.5", "d02")
+    assert explanation is not None
+    assert explanation.description.startswith("weight(crimea in title, body), BM25F")
+    boost, idf_node, pseudo_node, k1_node = explanation.details
+    assert (boost.value, k1_node.value) == (1.5, 2.0)
+    df = sum(1 for d in ref.docs if d.tf["title"]["crimea"] or d.tf["body"]["crimea"])
+    assert f"N = {ref.n}, df = {df} " in idf_node.description
+    assert idf_node.value == pytest.approx(math.log(1 + (ref.n - df + 0.5) / (df + 0.5)), rel=1e-12)
+    d02 = next(d for d in ref.docs if d.id == "d02")
+    shares = [
+        SCHEMA_FIELDS[name]
+        * d02.tf[name]["crimea"]
+        / (0.25 + 0.75 * d02.length[name] / ref.avgdl[name])
+        for name in ("title", "body")
+    ]
+    assert [s.value for s in pseudo_node.details] == pytest.approx(shares, rel=1e-12)
+    assert all(s > 0 for s in shares)  # d02 has crimea in both fields
+    assert explanation.value == pytest.approx(
+        ref.combined("crimea", ["title", "body"], 1.5)["d02"], rel=1e-12
+    )
+    check_tree(explanation)
 
 
 def test_explain_on_seeds(seeds_index: Index) -> None:

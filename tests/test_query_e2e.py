@@ -2,7 +2,8 @@
 
 The reference shares nothing with the engine but the analyzer (`Analyzer.tokens` turns each
 stored field into terms with positions): it evaluates a small query tree of its own over the
-analyzed documents with plain Python -- matching sets, BM25 with Lucene's idf, phrase
+analyzed documents with plain Python -- matching sets, BM25 with Lucene's idf, BM25F for a
+bare one-term word over several default text fields (docs/RELEVANCE.md), phrase
 frequencies from positions, prefix and fuzzy expansion over the live vocabulary (its own
 optimal-string-alignment distance), keyword and numeric filters, boolean combination. Every
 case is a query STRING given to the engine plus the tree the documented rules say it means;
@@ -34,7 +35,7 @@ from minisearch.analysis import Analyzer
 from minisearch.errors import QuerySyntaxError, UnknownFieldError
 from minisearch.schema import KeywordField, NumericField, TextField
 
-K1, B = 1.2, 0.75
+K1, B = 2.0, 0.75  # Bm25Params() defaults (docs/RELEVANCE.md)
 TOL = 1e-5
 
 # --- reference query tree ------------------------------------------------------------------
@@ -255,6 +256,25 @@ class Reference:
                 out[d.id] = self.bm25(w, freq, name, d)
         return out
 
+    def combined(self, term: str, names: Sequence[str], boost: float) -> dict[str, float]:
+        """BM25F for one term over `names` (a bare word over several default text fields):
+        ``tf~ = sum_f w_f tf_f / (1 - b + b dl_f / avgdl_f)`` with w_f the field's schema
+        boost, one idf from the documents having the term in any of the fields, and
+        ``boost * idf * tf~ (k1 + 1) / (k1 + tf~)``."""
+        having = [d for d in self.docs if any(d.tf[name][term] for name in names)]
+        df = len(having)
+        idf = math.log(1 + (self.n - df + 0.5) / (df + 0.5))
+        out = {}
+        for d in having:
+            pseudo = sum(
+                self.text_fields[name]
+                * d.tf[name][term]
+                / (1 - B + B * d.length[name] / self.avgdl[name])
+                for name in names
+            )
+            out[d.id] = boost * idf * pseudo * (K1 + 1) / (K1 + pseudo)
+        return out
+
     def vocab(self, name: str) -> set[str]:
         return {t for t, df in self.df[name].items() if df > 0}
 
@@ -274,6 +294,15 @@ class Reference:
         if isinstance(node, Rg):
             return {d.id: 0.0 for d in self.docs if _in_range(d.raw.get(node.field), node)}
         names = [node.field] if node.field is not None else defaults
+        if (
+            isinstance(node, W)
+            and node.field is None
+            and len(names) >= 2
+            and all(name in self.text_fields for name in names)
+        ):
+            terms = self.analyzer.terms(node.text)
+            if len(terms) == 1:
+                return self.combined(terms[0], names, node.boost)
         parts = []
         for name in names:
             if name in self.keyword_fields:
@@ -749,6 +778,33 @@ def test_fields_restriction_argument(corpus_index: Index, ref: Reference) -> Non
     """`fields=["body"]` makes bare words search the body only."""
     expected = ref.run(OR(W("crimea"), P("F 16")), fields=["body"])
     assert_matches(corpus_index, "crimea F-16", expected, fields=["body"])
+
+
+def test_bare_word_is_bm25f_over_the_default_fields(corpus_index: Index, ref: Reference) -> None:
+    """A bare one-term word over two or more text fields is one `CombinedFieldQuery` (BM25F,
+    docs/RELEVANCE.md), not the sum of per-field BM25; over one field it is a `TermQuery`."""
+    from minisearch.query import BooleanQuery, CombinedFieldQuery, PhraseQuery, TermQuery
+
+    res = assert_matches(corpus_index, "Crimea^3", ref.run(W("crimea", boost=3.0)))
+    assert res.query == CombinedFieldQuery("crimea", (("title", 2.0), ("body", 1.0)), boost=3.0)
+    summed = ref.run(OR(W("crimea", T, 3.0), W("crimea", Bd, 3.0)))
+    assert set(summed) == set(res.hits[i].id for i in range(len(res.hits)))
+    assert any(h.score != pytest.approx(summed[h.id], rel=1e-6) for h in res.hits)
+    # d02 has crimea in its title and body: one saturation and one idf, not two.
+    d02 = ref.combined("crimea", ["title", "body"], 3.0)["d02"]
+    assert {h.id: h.score for h in res.hits}["d02"] == pytest.approx(d02, rel=1e-9)
+    # Naming both fields is the same thing; the order of the fields is the order given.
+    res = assert_matches(corpus_index, "crimea", ref.run(W("crimea")), fields=["body", "title"])
+    assert res.query == CombinedFieldQuery("crimea", (("body", 1.0), ("title", 2.0)))
+    # One field: plain BM25 with the field's boost.
+    res = assert_matches(corpus_index, "crimea", ref.run(W("crimea"), ["title"]), fields=["title"])
+    assert res.query == TermQuery("title", "crimea", 2.0)
+    res = assert_matches(corpus_index, "title:crimea", ref.run(W("crimea", T)))
+    assert res.query == TermQuery("title", "crimea", 2.0)
+    # Several terms (F-16): a phrase per field, summed.
+    res = assert_matches(corpus_index, "F-16", ref.run(P("F 16")))
+    assert isinstance(res.query, BooleanQuery)
+    assert all(isinstance(c, PhraseQuery) for c in res.query.should)
 
 
 def test_unknown_field_names_known_fields(corpus_index: Index) -> None:

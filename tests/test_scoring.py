@@ -19,9 +19,12 @@ from minisearch.scoring import (
     Bm25Params,
     FieldStats,
     bm25,
+    bm25f_norms,
+    bm25f_tf,
     idf,
     length_norm,
     length_norms,
+    saturate,
     term_scores,
     tf_norm,
 )
@@ -68,12 +71,18 @@ def test_idf_positive_and_decreasing_in_df() -> None:
 
 
 def test_tf_norm_by_hand() -> None:
-    # tf=3, dl=10, avgdl=5, k1=1.2, b=0.75: K = 1.2 (0.25 + 0.75 * 2) = 2.1; 3 * 2.2 / 5.1
-    assert tf_norm(3, 10, 5.0, DEFAULT) == pytest.approx(6.6 / 5.1, rel=1e-15)  # 1.2941176...
-    # Average length: K = k1, so tf (k1 + 1) / (tf + k1): tf=1 -> 1 exactly.
+    # Defaults k1=2.0, b=0.75. tf=3, dl=10, avgdl=5: K = 2.0 (0.25 + 0.75 * 2) = 3.5; 3 * 3 / 6.5
+    assert tf_norm(3, 10, 5.0, DEFAULT) == pytest.approx(9 / 6.5, rel=1e-15)  # 1.3846153...
+    assert tf_norm(3, 10, 5.0, DEFAULT) == pytest.approx(1.3846153846153846, rel=1e-12)
+    # Average length: K = k1, so tf (k1 + 1) / (tf + k1): tf=1 -> 3 / 3 = 1 exactly.
     assert tf_norm(1, 7, 7.0, DEFAULT) == pytest.approx(1.0, rel=1e-15)
-    # Half the average: K = 1.2 (0.25 + 0.375) = 0.75; 2 * 2.2 / 2.75 = 1.6
-    assert tf_norm(2, 5, 10.0, DEFAULT) == pytest.approx(1.6, rel=1e-15)
+    # Half the average: K = 2.0 (0.25 + 0.375) = 1.25; 2 * 3 / 3.25 = 1.8461538...
+    assert tf_norm(2, 5, 10.0, DEFAULT) == pytest.approx(6 / 3.25, rel=1e-15)
+    # The classic k1=1.2: K = 1.2 (0.25 + 0.75 * 2) = 2.1; 3 * 2.2 / 5.1 = 1.2941176...
+    classic = Bm25Params(k1=1.2, b=0.75)
+    assert tf_norm(3, 10, 5.0, classic) == pytest.approx(6.6 / 5.1, rel=1e-15)
+    # k1=1.2, half the average: K = 1.2 (0.25 + 0.375) = 0.75; 2 * 2.2 / 2.75 = 1.6
+    assert tf_norm(2, 5, 10.0, classic) == pytest.approx(1.6, rel=1e-15)
     # b = 0: no length normalisation, 4 * 1.9 / (4 + 0.9) = 7.6 / 4.9
     p = Bm25Params(k1=0.9, b=0.0)
     assert tf_norm(4, 1000, 3.0, p) == pytest.approx(7.6 / 4.9, rel=1e-15)
@@ -84,24 +93,57 @@ def test_tf_norm_by_hand() -> None:
 
 
 def test_length_norm_by_hand() -> None:
-    # 1.2 * (1 - 0.75 + 0.75 * 10 / 5) = 1.2 * 1.75 = 2.1
-    assert length_norm(10, 5.0, DEFAULT) == pytest.approx(2.1, rel=1e-15)
+    # 2.0 * (1 - 0.75 + 0.75 * 10 / 5) = 2.0 * 1.75 = 3.5
+    assert length_norm(10, 5.0, DEFAULT) == pytest.approx(3.5, rel=1e-15)
+    # classic k1: 1.2 * 1.75 = 2.1
+    assert length_norm(10, 5.0, Bm25Params(k1=1.2, b=0.75)) == pytest.approx(2.1, rel=1e-15)
 
 
 def test_tf_norm_saturates_below_k1_plus_1() -> None:
     values = [tf_norm(tf, 10, 10.0, DEFAULT) for tf in (1, 2, 5, 50, 10_000)]
     assert all(a < b for a, b in itertools.pairwise(values))
     assert values[-1] < DEFAULT.k1 + 1
-    assert values[-1] == pytest.approx(2.2, rel=1e-3)
+    assert values[-1] == pytest.approx(3.0, rel=1e-3)  # k1 + 1 with k1 = 2.0
 
 
 def test_bm25_by_hand() -> None:
-    # N=10, df=2 -> idf = ln 4.4; tf=3, dl=10, avgdl=5 -> tf_norm = 6.6/5.1; boost 2
-    expected = 2 * math.log(4.4) * 6.6 / 5.1  # = 2 * 1.4816045 * 1.2941176 = 3.8347412
+    # N=10, df=2 -> idf = ln 4.4; tf=3, dl=10, avgdl=5, k1=2.0 -> tf_norm = 9/6.5; boost 2
+    expected = 2 * math.log(4.4) * 9 / 6.5  # = 2 * 1.4816045 * 1.3846154 = 4.1029049
     assert bm25(3, 10, 5.0, 2, 10, DEFAULT, boost=2.0) == pytest.approx(expected, rel=1e-15)
-    assert expected == pytest.approx(3.834741164745029, rel=1e-12)
+    assert expected == pytest.approx(4.102904882559366, rel=1e-12)
+    # k1=1.2: tf_norm = 6.6/5.1 -> 2 * 1.4816045 * 1.2941176 = 3.8347412
+    classic = Bm25Params(k1=1.2, b=0.75)
+    assert bm25(3, 10, 5.0, 2, 10, classic, boost=2.0) == pytest.approx(
+        3.834741164745029, rel=1e-12
+    )
     assert bm25(3, 10, 5.0, 2, 10, DEFAULT) == pytest.approx(expected / 2, rel=1e-15)
     assert bm25(3, 10, 5.0, 2, 10, DEFAULT, boost=0.0) == 0.0
+
+
+def test_bm25f_by_hand() -> None:
+    # One field's share of tf~: tf / (1 - b + b dl / avgdl).
+    # tf=3, dl=10, avgdl=5, b=0.75: 3 / (0.25 + 1.5) = 3 / 1.75 = 1.7142857...
+    assert bm25f_tf(3, 10, 5.0, 0.75) == pytest.approx(3 / 1.75, rel=1e-15)
+    # b = 0: no normalisation; b = 1, dl = avgdl / 2: tf / 0.5
+    assert bm25f_tf(4, 1000, 3.0, 0.0) == 4.0
+    assert bm25f_tf(1, 2, 4.0, 1.0) == pytest.approx(2.0, rel=1e-15)
+    # Saturation once, on tf~: tf~ (k1 + 1) / (k1 + tf~); k1=2, tf~=1 -> 3/3 = 1; tf~=4 -> 12/6 = 2
+    assert saturate(1.0, DEFAULT) == pytest.approx(1.0, rel=1e-15)
+    assert saturate(4.0, DEFAULT) == pytest.approx(2.0, rel=1e-15)
+    assert saturate(0.0, DEFAULT) == 0.0
+    # k1 = 0: any match counts 1
+    assert saturate(7.5, Bm25Params(k1=0.0, b=0.75)) == 1.0
+    # A whole BM25F score, title weight 2, body weight 1, k1 = 2, b = 0.75:
+    # title tf=1, dl=4, avgdl=8: 2 * 1 / (0.25 + 0.375) = 3.2; body tf=2, dl=100, avgdl=50:
+    # 2 / (0.25 + 1.5) = 1.1428571...; tf~ = 4.3428571...;
+    # saturated: 4.342857 * 3 / 6.342857 = 2.0540540...
+    pseudo = 2 * bm25f_tf(1, 4, 8.0, 0.75) + bm25f_tf(2, 100, 50.0, 0.75)
+    assert pseudo == pytest.approx(3.2 + 2 / 1.75, rel=1e-15)
+    assert saturate(pseudo, DEFAULT) == pytest.approx(pseudo * 3 / (2 + pseudo), rel=1e-15)
+    assert saturate(pseudo, DEFAULT) == pytest.approx(2.054054054054054, rel=1e-12)
+    # bm25f_norms is the vectorised denominator of bm25f_tf.
+    norms = bm25f_norms(np.array([4, 10, 0], dtype=np.uint32), 8.0, DEFAULT)
+    assert norms.tolist() == pytest.approx([0.625, 0.25 + 0.75 * 10 / 8, 0.25], rel=1e-15)
 
 
 @FAST
@@ -146,7 +188,7 @@ def test_field_stats_average() -> None:
 
 
 def test_params_defaults_and_bounds_are_valid() -> None:
-    assert (DEFAULT.k1, DEFAULT.b) == (1.2, 0.75)
+    assert (DEFAULT.k1, DEFAULT.b) == (2.0, 0.75)  # docs/RELEVANCE.md
     for k1, b in [(0.0, 0.0), (0.0, 1.0), (100.0, 0.5)]:
         Bm25Params(k1=k1, b=b)
 

@@ -6,6 +6,12 @@ BM25 with `math.log`, and orders by score descending then insertion order ascend
 engine must return the same ids in the same order with the same scores (1e-5), on the seeds
 corpus, a sample of SciFact, a synthetic corpus full of exact ties, under different k1/b and
 boosts, and whatever the number of segments the index was built in.
+
+The engine is given explicit `TermQuery` clauses (one per query token and text field, with
+the field's boost), which are scored as per-field BM25 summed over fields; a query STRING of
+plain words over several text fields is BM25F instead (docs/RELEVANCE.md), which
+`Oracle.ranking_bm25f` computes (tests/test_relevance_oracle.py covers that model in depth).
+k1 and b are `Bm25Params()`'s defaults (2.0, 0.75) unless a test names others.
 """
 
 from __future__ import annotations
@@ -100,8 +106,10 @@ class Oracle:
         df = self.df[name][term]
         return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
 
-    def ranking(self, query: str, k1: float = 1.2, b: float = 0.75) -> list[tuple[str, float]]:
-        """Every matching document as (id, score), best first, ties in insertion order."""
+    def ranking(self, query: str, k1: float = 2.0, b: float = 0.75) -> list[tuple[str, float]]:
+        """Per-field BM25 summed over fields (what explicit `TermQuery` clauses compute):
+        every matching document as (id, score), best first, ties in insertion order.
+        k1 and b default to `Bm25Params()`'s documented defaults (docs/RELEVANCE.md)."""
         qterms = self.analyzer.terms(query)
         scored: list[tuple[float, int, str]] = []
         for order, d in enumerate(self.docs):
@@ -116,6 +124,41 @@ class Oracle:
                     dl = d.lengths[name]
                     norm = tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / self.avgdl[name]))
                     score += boost * self.idf(name, term) * norm
+            if matched:
+                scored.append((score, order, d.id))
+        scored.sort(key=lambda t: (-t[0], t[1]))
+        return [(doc_id, score) for score, _, doc_id in scored]
+
+    def ranking_bm25f(
+        self, query: str, k1: float = 2.0, b: float = 0.75
+    ) -> list[tuple[str, float]]:
+        """BM25F (docs/RELEVANCE.md), what a query string of plain words computes over two or
+        more default text fields: per query token (duplicates counted each time),
+        ``tf~ = sum_f w_f tf_f / (1 - b + b dl_f / avgdl_f)``, one idf from the documents
+        having the term in any field, saturated once: ``idf tf~ (k1 + 1) / (k1 + tf~)``."""
+        qterms = self.analyzer.terms(query)
+        df_any: Counter[str] = Counter()
+        for d in self.docs:
+            df_any.update({t for name in self.boosts for t in d.fields[name]})
+        scored: list[tuple[float, int, str]] = []
+        for order, d in enumerate(self.docs):
+            score = 0.0
+            matched = False
+            for term in qterms:
+                pseudo = 0.0
+                present = False
+                for name, weight in self.boosts.items():
+                    tf = d.fields[name][term]
+                    if tf == 0:
+                        continue
+                    present = True
+                    pseudo += weight * tf / (1 - b + b * d.lengths[name] / self.avgdl[name])
+                if not present:
+                    continue
+                matched = True
+                df = df_any[term]
+                term_idf = math.log(1 + (self.n - df + 0.5) / (df + 0.5))
+                score += term_idf * pseudo * (k1 + 1) / (k1 + pseudo)
             if matched:
                 scored.append((score, order, d.id))
         scored.sort(key=lambda t: (-t[0], t[1]))
@@ -330,15 +373,27 @@ def test_seeds_match_oracle(tmp_path: Path, seeds_dir: Path) -> None:
     summary = index_sources(index_path, [seeds_dir])
     assert summary.documents == 5
     index = Index.open(index_path)
-    assert [f.name for f in index.schema.text_fields] == ["title", "body"]
+    # `minisearch index`'s schema for text files: title weighted 2, body 1 (docs/RELEVANCE.md).
+    assert [(f.name, f.boost) for f in index.schema.text_fields] == [("title", 2.0), ("body", 1.0)]
     analyzer = Analyzer(index.analyzer_config)
-    oracle = Oracle(analyzer, seed_documents(seeds_dir), {"title": 1.0, "body": 1.0})
+    oracle = Oracle(analyzer, seed_documents(seeds_dir), {"title": 2.0, "body": 1.0})
     check_queries(index, oracle, SEED_QUERIES, ks=(1, 3, 10, 100))
-    # The facade's cached searcher, given the query as a string, gives the same answers for
-    # queries made of plain words only (no query-language syntax involved).
-    for query in [q for q in SEED_QUERIES if all(w.isalpha() for w in q.split())]:
+    # The facade's cached searcher, given the query as a string of plain words (no
+    # query-language syntax involved), scores each word with BM25F over title and body.
+    plain = [q for q in SEED_QUERIES if all(w.isalpha() for w in q.split())]
+    assert len(plain) >= 6
+    differs = 0
+    for query in plain:
         got, _ = engine_ranking(index, query, 10)
-        assert_same_ranking(got, oracle.ranking(query), f"Index.search {query!r}", 10, oracle.order)
+        expected = oracle.ranking_bm25f(query)
+        assert_same_ranking(got, expected, f"Index.search {query!r}", 10, oracle.order)
+        # (a term found in one field only scores the same under both models; one found in
+        # title and body does not)
+        summed = oracle.ranking(query)
+        differs += any(
+            e[1] != pytest.approx(m[1], rel=1e-6) for e, m in zip(expected, summed, strict=True)
+        )
+    assert differs >= 3, "BM25F and the per-field sum should differ on these queries"
 
 
 def test_seeds_crimea_referendum_top_hit(tmp_path: Path, seeds_dir: Path) -> None:
@@ -410,7 +465,7 @@ PARAMS = [
 def test_params_seeds_and_synthetic(tmp_path: Path, seeds_dir: Path, params: Bm25Params) -> None:
     index_sources(tmp_path / "seeds_idx", [seeds_dir])
     index = Index.open(tmp_path / "seeds_idx")
-    oracle = Oracle(Analyzer(AnalyzerConfig()), seed_documents(seeds_dir), {"title": 1, "body": 1})
+    oracle = Oracle(Analyzer(AnalyzerConfig()), seed_documents(seeds_dir), {"title": 2, "body": 1})
     check_queries(index, oracle, SEED_QUERIES, ks=(10,), params=params)
 
     docs = synthetic_documents()
