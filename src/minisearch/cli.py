@@ -110,6 +110,9 @@ def index_command(
     ] = None,
     memory_mb: Annotated[float, typer.Option(help="Flush a segment when buffered documents reach this size.")] = 256.0,
     wait: Annotated[float, typer.Option(help="Seconds to wait for another writer's lock.")] = 0.0,
+    workers: Annotated[
+        int, typer.Option(min=0, help="Processes building segments in parallel (0: one per CPU).")
+    ] = 1,
     as_json: JsonOption = False,
 ) -> None:
     """Index documents (creating the index if needed); existing ids are updated."""
@@ -128,6 +131,7 @@ def index_command(
             memory_budget_mb=memory_mb,
             lock_timeout=wait,
             progress=_progress_bar(as_json),
+            workers=workers,
         )
     if as_json:
         out.print(json.dumps(summary.to_dict()), markup=False)

@@ -11,7 +11,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from . import codec
 from .analysis import AnalyzerConfig
@@ -25,6 +25,9 @@ from .scoring import Bm25Params
 from .searcher import SearchResults, Searcher
 from .merge import LogMergePolicy
 from .writer import DEFAULT_MEMORY_BUDGET_MB, IndexWriter
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
 
 PathLike = str | os.PathLike[str]
 
@@ -108,16 +111,30 @@ class Index:
         memory_budget_mb: float = DEFAULT_MEMORY_BUDGET_MB,
         lock_timeout: float = 0.0,
         merge_policy: LogMergePolicy | None | Literal["default"] = "default",
+        workers: int | None = None,
+        executor: Executor | None = None,
     ) -> IndexWriter:
         """The index's single writer; `IndexLockedError` if another holds the lock.
 
         `merge_policy=None` turns automatic merging off (segments then only merge on
-        `writer.merge()`).
+        `writer.merge()`). `workers` > 1 (0: one per CPU) builds segments in worker
+        processes, on `executor` if one is given; the results are the same.
         """
         if merge_policy == "default":
-            return IndexWriter(self.path, memory_budget_mb=memory_budget_mb, lock_timeout=lock_timeout)
+            return IndexWriter(
+                self.path,
+                memory_budget_mb=memory_budget_mb,
+                lock_timeout=lock_timeout,
+                workers=workers,
+                executor=executor,
+            )
         return IndexWriter(
-            self.path, memory_budget_mb=memory_budget_mb, lock_timeout=lock_timeout, merge_policy=merge_policy
+            self.path,
+            memory_budget_mb=memory_budget_mb,
+            lock_timeout=lock_timeout,
+            merge_policy=merge_policy,
+            workers=workers,
+            executor=executor,
         )
 
     def searcher(self, *, params: Bm25Params | None = None) -> Searcher:

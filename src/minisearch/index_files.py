@@ -4,6 +4,8 @@ Joins ingest (records, with bad input reported per file and line) to the writer.
 index does not exist yet it is created with a schema fitted to the sources: plain-text trees
 get ``title`` + ``body``; JSONL/CSV get the ``--text-field`` keys (or every string-valued key
 of the first record) as text fields, everything else stored. Existing ids are updated.
+With ``workers`` > 1 (0: one per CPU) records are read and validated here and segments are
+built in worker processes (parallel.py); the index is the same as with one process.
 """
 
 from __future__ import annotations
@@ -16,7 +18,14 @@ from typing import Any
 
 from .analysis import AnalyzerConfig
 from .index import Index
-from .ingest import IngestOptions, Skipped, count_inputs, detect_format, infer_text_fields, iter_records
+from .ingest import (
+    IngestOptions,
+    Skipped,
+    count_inputs,
+    detect_format,
+    infer_text_fields,
+    iter_records,
+)
 from .schema import Schema, TextField
 
 ProgressCallback = Callable[[int, int | None], None]
@@ -52,9 +61,13 @@ def index_sources(
     memory_budget_mb: float = 256.0,
     lock_timeout: float = 0.0,
     progress: ProgressCallback | None = None,
+    workers: int = 1,
 ) -> IndexSummary:
     """Add every record of `sources` to the index at `index_path` (created if absent)."""
+    from .parallel import resolve_workers
+
     started = time.perf_counter()
+    n_workers = resolve_workers(workers)
     options = IngestOptions(id_field=id_field, text_fields=text_fields)
     skipped: list[Skipped] = []
     records = iter_records(list(sources), options, skipped.append)
@@ -65,7 +78,9 @@ def index_sources(
         Index.create(index_path, schema=schema, analyzer=analyzer)
     index = Index.open(index_path)
     total = count_inputs(list(sources), options) if progress else None
-    with index.writer(memory_budget_mb=memory_budget_mb, lock_timeout=lock_timeout) as writer:
+    with index.writer(
+        memory_budget_mb=memory_budget_mb, lock_timeout=lock_timeout, workers=n_workers
+    ) as writer:
         for n, record in enumerate(records, 1):
             writer.add(record)
             if progress and n % _PROGRESS_EVERY == 0:
@@ -84,6 +99,12 @@ def index_sources(
         seconds=time.perf_counter() - started,
         size_bytes=info.size_bytes,
         created=created,
+        extra={
+            "workers": n_workers,
+            "segments_built": stats.segments_flushed,
+            "segments_merged": stats.segments_merged,
+            "merge_seconds": round(stats.merge_seconds, 3),
+        },
     )
 
 

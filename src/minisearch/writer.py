@@ -10,6 +10,11 @@ more generation with the same documents. `rollback()` forgets everything since t
 commit. On open and after each commit the writer removes files no manifest names (leftovers
 of writers that died mid-work, segments merged away, superseded deletions).
 
+With ``workers`` > 1 (or an ``executor``), segments are built in worker processes instead of
+the in-memory builder (parallel.py): the API and the results are the same; documents are
+validated here, batched, built and written by the workers, and collected in the order they
+were added, so index order (and thus the order of equal-score hits) is unchanged.
+
 Readers of older commits are unaffected by that removal on POSIX systems: a `SegmentReader`
 maps every file (and reads the deletions) when it opens, and an unlinked file lives on while
 it is mapped. On Windows, deleting a mapped file fails; removal is best-effort (errors are
@@ -20,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -40,6 +46,10 @@ from .segment.reader import SegmentReader
 from .storage import fsync_dir, write_durable
 
 if TYPE_CHECKING:
+    # concurrent.futures and parallel.py are imported only by writers that build in parallel.
+    from concurrent.futures import Executor
+
+    from .parallel import ParallelBuilder
     from .query.ast import Query
 
 DEFAULT_MEMORY_BUDGET_MB = 256.0
@@ -55,6 +65,7 @@ class WriteStats:
     deleted: int = 0
     segments_flushed: int = 0
     segments_merged: int = 0
+    merge_seconds: float = 0.0
 
 
 class IndexWriter:
@@ -68,8 +79,25 @@ class IndexWriter:
         memory_budget_mb: float = DEFAULT_MEMORY_BUDGET_MB,
         lock_timeout: float = 0.0,
         merge_policy: LogMergePolicy | None = DEFAULT_MERGE_POLICY,
+        workers: int | None = None,
+        executor: Executor | None = None,
+        batch_bytes: int | None = None,
     ) -> None:
-        """`merge_policy` runs after every commit; None leaves merging to `merge()`."""
+        """`merge_policy` runs after every commit; None leaves merging to `merge()`.
+
+        `workers` > 1 builds segments in that many worker processes (0: one per CPU), on
+        `executor` if given (any `concurrent.futures.Executor`; the writer never shuts it
+        down), else on a process pool the writer starts when it first needs it and stops at
+        commit and close. `batch_bytes` is the raw text per batch (one segment per batch);
+        by default half the memory budget is shared among the workers.
+        """
+        n_workers = 1
+        if workers is not None or executor is not None:
+            from .parallel import resolve_workers
+
+            if workers is None:
+                workers = getattr(executor, "_max_workers", None) or 0
+            n_workers = resolve_workers(workers)
         self.index_dir = index_dir
         self.merge_policy = merge_policy
         self._lock = WriteLock(index_dir)
@@ -84,6 +112,19 @@ class IndexWriter:
         self.analyzer = Analyzer(AnalyzerConfig.from_dict(self._commit.analyzer))
         self._budget = int(memory_budget_mb * 1024 * 1024)
         self._readers: dict[tuple[str, int], SegmentReader] = {}
+        self.workers = n_workers
+        self._parallel: ParallelBuilder | None = None
+        if n_workers > 1 or executor is not None:
+            from .parallel import ParallelBuilder
+
+            self._parallel = ParallelBuilder(
+                index_dir,
+                self.schema.to_dict(),
+                dict(self._commit.analyzer),
+                workers=n_workers,
+                batch_bytes=batch_bytes or max(1 << 16, self._budget // (2 * n_workers)),
+                executor=executor,
+            )
         self.stats = WriteStats()
         self._reset()
 
@@ -110,6 +151,12 @@ class IndexWriter:
             self.stats.updated += 1
         else:
             self.stats.added += 1
+        if self._parallel is not None:
+            self._parallel.add(doc_id, doc)
+            if self._parallel.round_ready():
+                self._parallel.submit_round(final=False)
+            self._collect(block=False)
+            return
         self._builder.add(doc_id, doc)
         if self._builder.estimated_bytes >= self._budget:
             self.flush()
@@ -131,7 +178,15 @@ class IndexWriter:
         return found
 
     def _delete_existing(self, doc_id: str) -> bool:
-        if self._builder.delete(doc_id):
+        if self._parallel is not None:
+            if self._parallel.delete(doc_id):
+                return True
+            submitted = self._parallel.delete_submitted(doc_id)
+            if submitted is not None:
+                segment_id, number = submitted
+                self._pending.setdefault(segment_id, BitMap()).add(number)
+                return True
+        elif self._builder.delete(doc_id):
             return True
         for meta, ids in reversed(self._flushed):
             doc = ids.pop(doc_id, None)
@@ -187,8 +242,15 @@ class IndexWriter:
     # -- flushing and committing ------------------------------------------------------------
 
     def flush(self) -> None:
-        """Write buffered documents as a new (uncommitted) segment."""
+        """Write buffered documents as a new (uncommitted) segment.
+
+        In parallel mode: as up to `workers` segments, and wait until every batch is built.
+        """
         self._check_open()
+        if self._parallel is not None:
+            self._parallel.submit_round(final=True)
+            self._collect(block=True)
+            return
         if self._builder.doc_count == 0:
             return
         ids = self._builder.live_ids()
@@ -197,10 +259,22 @@ class IndexWriter:
         self.stats.segments_flushed += 1
         self._builder = SegmentBuilder(self.schema, self.analyzer)
 
+    def _collect(self, *, block: bool) -> None:
+        """Take the segments the workers have built, in submission order."""
+        assert self._parallel is not None
+        for meta, ids in self._parallel.collect(block=block):
+            self._flushed.append((meta, ids))
+            self.stats.segments_flushed += 1
+
     @property
     def has_changes(self) -> bool:
         """Whether anything was added or deleted since the last commit."""
-        return bool(self._builder.doc_count or self._flushed or any(self._pending.values()))
+        return bool(
+            self._builder.doc_count
+            or self._flushed
+            or any(self._pending.values())
+            or (self._parallel is not None and self._parallel.busy)
+        )
 
     def commit(self, **user_data: Any) -> CommitPoint:
         """Make every change since the last commit durable and visible, atomically.
@@ -210,6 +284,8 @@ class IndexWriter:
         """
         self._check_open()
         self.flush()
+        if self._parallel is not None:
+            self._parallel.shutdown()  # the merges below run here; free the workers' memory
         segments: list[SegmentMeta] = []
         for meta in [*self._commit.segments, *(m for m, _ in self._flushed)]:
             extra = self._pending.get(meta.id)
@@ -242,6 +318,7 @@ class IndexWriter:
         """Merge each run of adjacent segment positions into one segment; publish once."""
         if not runs:
             return
+        started = time.perf_counter()
         old = self._commit.segments
         replaced: dict[int, SegmentMeta | None] = {}
         for run in runs:
@@ -252,6 +329,7 @@ class IndexWriter:
             self.stats.segments_merged += len(run)
         segments = [replaced.get(i, meta) for i, meta in enumerate(old)]
         self._publish([s for s in segments if s is not None], {})
+        self.stats.merge_seconds += time.perf_counter() - started
 
     def _publish(self, segments: list[SegmentMeta], user_data: Mapping[str, Any]) -> None:
         commit = self._commit.next(segments, **user_data)
@@ -280,8 +358,14 @@ class IndexWriter:
         return updated
 
     def rollback(self) -> None:
-        """Discard every change since the last commit (the writer stays open)."""
+        """Discard every change since the last commit (the writer stays open).
+
+        Batches being built in workers are cancelled or awaited first, so that the clean-up
+        below also removes the files they wrote.
+        """
         self._check_open()
+        if self._parallel is not None:
+            self._parallel.discard()
         self._close_readers()
         self._reset()
         remove_unreferenced(self.index_dir, self._commit)
@@ -293,7 +377,12 @@ class IndexWriter:
         try:
             self.rollback()
         finally:
+            self._shutdown_workers()
             self._lock.release()
+
+    def _shutdown_workers(self) -> None:
+        if self._parallel is not None:
+            self._parallel.shutdown()
 
     def _close_readers(self) -> None:
         for reader in self._readers.values():
@@ -318,6 +407,11 @@ class IndexWriter:
                 if self.has_changes:
                     self.commit()
             finally:
+                if self._parallel is not None:
+                    # After a failed commit no worker may go on writing once the lock is
+                    # released; its files are left for the next writer's clean-up.
+                    self._parallel.discard()
+                self._shutdown_workers()
                 self._lock.release()
         else:
             self.close()

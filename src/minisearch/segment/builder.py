@@ -22,7 +22,7 @@ from pyroaring import BitMap
 
 from .. import codec
 from ..analysis import Analyzer, AnalyzerConfig
-from ..postings import TermEntry, encode_term, position_deltas
+from ..postings import _POS_SHIFT, RAW_DOCS, TermEntry, encode_term, position_deltas
 from ..schema import FieldKind, Schema, keyword_values
 from ..storage import fsync_dir, write_durable
 from ..termdict import FieldTermsBuilder
@@ -146,7 +146,9 @@ class SegmentBuilder:
             lengths = np.frombuffer(buffer.lengths, dtype=np.uint32)
             code, data = codec.encode_uints(lengths)
             norms_body[name] = [code, data]
-            field_terms, chunks, offset = _invert_text(buffer, lengths, self._positions[name], offset)
+            field_terms, chunks, offset = _invert_text(
+                buffer, lengths, self._positions[name], offset
+            )
             terms_body[name] = field_terms.to_body()
             postings_chunks.extend(chunks)
         for name, keyword_postings in self._keywords.items():
@@ -233,7 +235,12 @@ def write_segment(
 def _invert_text(
     buffer: _TextFieldBuffer, lengths: np.ndarray[Any, Any], with_positions: bool, offset: int
 ) -> tuple[FieldTermsBuilder, list[bytes], int]:
-    """Group the flat (term, doc, position) arrays by term and encode each term's postings."""
+    """Group the flat (term, doc, position) arrays by term and encode each term's postings.
+
+    The per-term statistics are computed for all terms at once (reductions over the term
+    boundaries); terms occurring once in the segment (most of a large vocabulary) get their
+    record from `_single_posting` without numpy, the others from `encode_term`.
+    """
     builder = FieldTermsBuilder.empty()
     chunks: list[bytes] = []
     if not buffer.vocab:
@@ -252,30 +259,59 @@ def _invert_text(
     pair_tf = np.diff(np.append(pair_starts, n))
     pair_tid = tids[pair_starts]
     pair_doc = docs[pair_starts]
+    pair_len = lengths[pair_doc]
     deltas = position_deltas(positions, pair_starts) if with_positions else None
     term_starts = np.flatnonzero(np.diff(pair_tid, prepend=-1))
     term_ends = np.append(term_starts[1:], len(pair_tid))
+    # Per-term statistics, all terms at once.
+    total_tf = np.add.reduceat(pair_tf, term_starts).tolist()
+    max_tf = np.maximum.reduceat(pair_tf, term_starts).tolist()
+    min_len = np.minimum.reduceat(pair_len, term_starts).tolist()
+    first_doc = pair_doc[term_starts].tolist()
+    first_len = pair_len[term_starts].tolist()
+    first_pos = deltas[pair_starts[term_starts]].tolist() if deltas is not None else None
+    pos_bounds = np.append(pair_starts, n).tolist()
+    starts = term_starts.tolist()
+    ends = term_ends.tolist()
     by_ordinal = {tid: term for term, tid in buffer.vocab.items()}
-    order_of_terms = sorted(range(len(term_starts)), key=lambda i: by_ordinal[int(pair_tid[term_starts[i]])])
-    for i in order_of_terms:
-        lo, hi = int(term_starts[i]), int(term_ends[i])
-        term_docs = pair_doc[lo:hi]
-        tfs = pair_tf[lo:hi]
-        pos = deltas[pair_starts[lo] : pair_starts[hi] if hi < len(pair_starts) else n] if deltas is not None else None
-        record, docs_len, flags = encode_term(term_docs, tfs, lengths[term_docs], pos)
+    term_of = [by_ordinal[tid] for tid in pair_tid[term_starts].tolist()]
+    for i in sorted(range(len(starts)), key=term_of.__getitem__):
+        lo, hi = starts[i], ends[i]
+        if hi - lo == 1 and total_tf[i] == 1:
+            record, docs_len, flags = _single_posting(
+                first_doc[i], first_len[i], first_pos[i] if first_pos is not None else None
+            )
+        else:
+            pos = deltas[pos_bounds[lo] : pos_bounds[hi]] if deltas is not None else None
+            record, docs_len, flags = encode_term(
+                pair_doc[lo:hi], pair_tf[lo:hi], pair_len[lo:hi], pos
+            )
         entry = TermEntry(
             doc_freq=hi - lo,
-            total_term_freq=int(tfs.sum()),
+            total_term_freq=total_tf[i],
             offset=offset,
             docs_len=docs_len,
             flags=flags,
-            max_tf=int(tfs.max()),
-            min_len=int(lengths[term_docs].min()),
+            max_tf=max_tf[i],
+            min_len=min_len[i],
         )
-        builder.append(by_ordinal[int(pair_tid[lo])], entry)
+        builder.append(term_of[i], entry)
         chunks.append(record)
         offset += len(record)
     return builder, chunks, offset
+
+
+def _single_posting(doc: int, length: int, position: int | None) -> tuple[bytes, int, int]:
+    """`encode_term` of one document with tf 1, byte for byte, without numpy."""
+    # docs: raw u32 (<= 4 documents are always raw); tf and block max tf: 1 at width code 0;
+    # block min length: u32; the single position (absolute), at the smallest width.
+    record = doc.to_bytes(4, "little") + b"\x01\x01" + length.to_bytes(4, "little")
+    flags = RAW_DOCS
+    if position is not None:
+        code = codec.width_code(position)
+        flags |= code << _POS_SHIFT
+        record += position.to_bytes(codec.WIDTH_DTYPES[code].itemsize, "little")
+    return record, 4, flags
 
 
 def _invert_keywords(
@@ -299,11 +335,32 @@ def build_segment(
     schema_dict: Mapping[str, Any],
     analyzer_dict: Mapping[str, Any],
     docs: Iterable[tuple[str, Mapping[str, Any]]],
+    segment_id: str | None = None,
 ) -> dict[str, Any]:
-    """Build and write one segment from (id, document) pairs; picklable for worker processes."""
+    """Build and write one segment from (id, document) pairs; picklable for worker processes.
+
+    Documents are added in order (doc numbers 0, 1, ...; a repeated id replaces the earlier
+    copy). `segment_id` (default: a new random one) lets the caller know the segment's name
+    before it exists, e.g. to record deletions for it while it is being built. Returns the
+    `SegmentMeta` as a dict (plain data, cheap to send back from a worker).
+    """
     schema = Schema.from_dict(schema_dict)
-    builder = SegmentBuilder(schema, Analyzer(AnalyzerConfig.from_dict(analyzer_dict)))
+    builder = SegmentBuilder(schema, _shared_analyzer(analyzer_dict))
     for doc_id, doc in docs:
         builder.add(doc_id, doc)
-    return builder.write(Path(os.fspath(index_dir))).to_dict()
+    return builder.write(Path(os.fspath(index_dir)), segment_id).to_dict()
 
+
+_ANALYZERS: dict[str, Analyzer] = {}
+
+
+def _shared_analyzer(analyzer_dict: Mapping[str, Any]) -> Analyzer:
+    """One analyzer per config and process, so that a worker building batch after batch keeps
+    its word cache warm (an `Analyzer` is safe to share between threads)."""
+    key = repr(sorted(analyzer_dict.items()))
+    analyzer = _ANALYZERS.get(key)
+    if analyzer is None:
+        if len(_ANALYZERS) >= 4:
+            _ANALYZERS.clear()
+        analyzer = _ANALYZERS[key] = Analyzer(AnalyzerConfig.from_dict(analyzer_dict))
+    return analyzer
