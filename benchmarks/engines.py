@@ -148,7 +148,7 @@ class MinisearchEngine(Engine):
 
         self.close()
         self._index = Index.open(self.index_path)
-        # The peers' parameters (k1 1.2, b 0.75), not minisearch's defaults, for a like-for-like run.
+        # The peers' parameters (k1 1.2, b 0.75), not minisearch's defaults: like for like.
         self._searcher = self._index.searcher(params=Bm25Params(k1=1.2, b=0.75))
 
     def search(self, text: str, k: int) -> Hits:

@@ -55,7 +55,14 @@ B_GRID = (0.3, 0.4, 0.5, 0.6, 0.75, 0.9)
 W_GRID = (1.0, 1.5, 2.0, 3.0, 5.0)
 
 # The recommended default (see docs/RELEVANCE.md).
-CHOSEN = {"model": "bm25f", "k1": 2.0, "b_title": 0.75, "b_body": 0.75, "w_title": 2.0, "dups": "each"}
+CHOSEN = {
+    "model": "bm25f",
+    "k1": 2.0,
+    "b_title": 0.75,
+    "b_body": 0.75,
+    "w_title": 2.0,
+    "dups": "each",
+}
 DEFAULT_ANALYZER = ("english", "english_snowball")  # (stemmer, stopwords)
 LUCENE_ANALYZER = ("english", "english")  # the engine's analyzer today (Lucene's 33 stopwords)
 
@@ -84,9 +91,11 @@ def load_raw(name: str) -> Raw:
     folder = datasets_dir() / name
     ds = load_beir_dir(folder)
     docids, titles, texts = [], [], []
-    with gzip.open(ds.corpus_path, "rt", encoding="utf-8") if str(ds.corpus_path).endswith(".gz") else open(
-        ds.corpus_path, encoding="utf-8"
-    ) as f:
+    with (
+        gzip.open(ds.corpus_path, "rt", encoding="utf-8")
+        if str(ds.corpus_path).endswith(".gz")
+        else open(ds.corpus_path, encoding="utf-8") as f
+    ):
         for line in f:
             if not line.strip():
                 continue
@@ -95,7 +104,15 @@ def load_raw(name: str) -> Raw:
             titles.append(d.get("title") or "")
             texts.append(d.get("text") or "")
     qids = sorted(ds.queries, key=lambda q: (len(q), q))  # numeric-looking ids in numeric order
-    return Raw(name, docids, titles, texts, qids, [ds.queries[q] for q in qids], {q: dict(r) for q, r in ds.qrels.items()})
+    return Raw(
+        name,
+        docids,
+        titles,
+        texts,
+        qids,
+        [ds.queries[q] for q in qids],
+        {q: dict(r) for q, r in ds.qrels.items()},
+    )
 
 
 @dataclass
@@ -128,15 +145,21 @@ class Prepared:
     qrels: dict[str, dict[str, int]]
 
 
-def _postings(doc_terms: list[list[str]], vocab: dict[str, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _postings(
+    doc_terms: list[list[str]], vocab: dict[str, int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """CSR postings of one field: (offsets by term id, doc indexes, tfs, field lengths)."""
     lengths = np.fromiter((len(t) for t in doc_terms), dtype=np.int64, count=len(doc_terms))
-    tids = np.fromiter((vocab.setdefault(t, len(vocab)) for ts in doc_terms for t in ts), dtype=np.int64)
+    tids = np.fromiter(
+        (vocab.setdefault(t, len(vocab)) for ts in doc_terms for t in ts), dtype=np.int64
+    )
     docs = np.repeat(np.arange(len(doc_terms), dtype=np.int64), lengths)
     return tids, docs, lengths, lengths  # finished in _csr once the vocabulary is complete
 
 
-def _csr(tids: np.ndarray, docs: np.ndarray, n_docs: int, n_terms: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _csr(
+    tids: np.ndarray, docs: np.ndarray, n_docs: int, n_terms: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     keys, tfs = np.unique(tids * n_docs + docs, return_counts=True)  # sorted by term, then doc
     t = keys // n_docs
     d = keys % n_docs
@@ -163,7 +186,7 @@ def prepare(raw: Raw, stemmer: str | None, stops: str | None) -> Prepared:
         return np.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
     queries = []
-    for qid, text in zip(raw.qids, raw.qtexts):
+    for qid, text in zip(raw.qids, raw.qtexts, strict=True):
         terms = [vocab.get(t, -1) for t in an.terms(text)]
         uniq: dict[int, int] = {}
         for t in terms:
@@ -207,7 +230,9 @@ def prepare(raw: Raw, stemmer: str | None, stops: str | None) -> Prepared:
                 nrel=nrel,
             )
         )
-    return Prepared(raw.name, n, lt.sum() / n, lb.sum() / n, queries, raw.qids, raw.docids, raw.qrels)
+    return Prepared(
+        raw.name, n, lt.sum() / n, lb.sum() / n, queries, raw.qids, raw.docids, raw.qrels
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -224,7 +249,11 @@ class Setting:
     dups: str = "each"  # each | once
 
     def label(self) -> str:
-        b = f"{self.b_title:g}" if self.b_title == self.b_body else f"{self.b_title:g}/{self.b_body:g}"
+        b = (
+            f"{self.b_title:g}"
+            if self.b_title == self.b_body
+            else f"{self.b_title:g}/{self.b_body:g}"
+        )
         w = "" if self.model == "flat" else f" w={self.w_title:g}"
         return f"{self.model} k1={self.k1:g} b={b}{w}"
 
@@ -249,12 +278,18 @@ def score_batch(p: Prepared, q: QData, settings: list[Setting]) -> np.ndarray:
         tft, tfb = q.tft[None], q.tfb[None]
         part_t = tft * (k1 + 1) / (tft + nt)
         part_b = tfb * (k1 + 1) / (tfb + nb)
-        return np.einsum("smc,m->sc", wt * part_t, qw * q.idf_t) + np.einsum("smc,m->sc", part_b, qw * q.idf_b)
+        return np.einsum("smc,m->sc", wt * part_t, qw * q.idf_t) + np.einsum(
+            "smc,m->sc", part_b, qw * q.idf_b
+        )
     if model == "bm25f":
         # b_f = 1 and an empty field give 0/0; a zero tf contributes nothing.
         with np.errstate(divide="ignore", invalid="ignore"):
-            xt = np.where(q.tft[None] > 0, q.tft[None] / (1 - bt + bt * q.lt[None, None] / p.avg_t), 0.0)
-            xb = np.where(q.tfb[None] > 0, q.tfb[None] / (1 - bb + bb * q.lb[None, None] / p.avg_b), 0.0)
+            xt = np.where(
+                q.tft[None] > 0, q.tft[None] / (1 - bt + bt * q.lt[None, None] / p.avg_t), 0.0
+            )
+            xb = np.where(
+                q.tfb[None] > 0, q.tfb[None] / (1 - bb + bb * q.lb[None, None] / p.avg_b), 0.0
+            )
         tfx = wt * xt + xb
         part = tfx * (k1 + 1) / (k1 + tfx)
         return np.einsum("smc,m->sc", part, qw * q.idf_any)
@@ -292,7 +327,7 @@ def evaluate(p: Prepared, settings: list[Setting], depth: int = 10) -> np.ndarra
 def run_for(p: Prepared, s: Setting, k: int = 1000) -> dict[str, list[tuple[str, float]]]:
     """A full run (for cross-checking with minisearch.evaluation.evaluate_run)."""
     run = {}
-    for qid, q in zip(p.qids, p.queries):
+    for qid, q in zip(p.qids, p.queries, strict=True):
         if len(q.cands) == 0:
             run[qid] = []
             continue
@@ -307,7 +342,10 @@ def run_for(p: Prepared, s: Setting, k: int = 1000) -> dict[str, list[tuple[str,
 
 
 def md_table(header: list[str], rows: list[list[str]]) -> str:
-    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" if i == 0 else "---:" for i in range(len(header))) + "|"]
+    out = [
+        "| " + " | ".join(header) + " |",
+        "|" + "|".join("---" if i == 0 else "---:" for i in range(len(header))) + "|",
+    ]
     out += ["| " + " | ".join(r) + " |" for r in rows]
     return "\n".join(out)
 
@@ -337,13 +375,19 @@ class Bench:
     def ndcg(self, settings: list[Setting], analyzer=DEFAULT_ANALYZER) -> dict[str, np.ndarray]:
         return {c: evaluate(self.prep(c, *analyzer), settings) for c in COLLECTIONS}
 
-    def rows(self, labels: list[str], settings: list[Setting], analyzer=DEFAULT_ANALYZER) -> list[list[str]]:
+    def rows(
+        self, labels: list[str], settings: list[Setting], analyzer=DEFAULT_ANALYZER
+    ) -> list[list[str]]:
         res = self.ndcg(settings, analyzer)
         rows = []
         for i, lab in enumerate(labels):
             vals = [res[c][i] for c in COLLECTIONS]
-            margin = min(v - TARGETS[c] for v, c in zip(vals, COLLECTIONS))
-            rows.append([lab] + [mark(c, v) for c, v in zip(COLLECTIONS, vals)] + [fmt(float(np.mean(vals))), f"{margin:+.4f}"])
+            margin = min(v - TARGETS[c] for v, c in zip(vals, COLLECTIONS, strict=True))
+            rows.append(
+                [lab]
+                + [mark(c, v) for c, v in zip(COLLECTIONS, vals, strict=True)]
+                + [fmt(float(np.mean(vals))), f"{margin:+.4f}"]
+            )
         return rows
 
 
@@ -352,7 +396,9 @@ HEAD = ["configuration", *COLLECTIONS, "mean", "min margin"]
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--quick", action="store_true", help="smaller grids (about a quarter of the work)")
+    ap.add_argument(
+        "--quick", action="store_true", help="smaller grids (about a quarter of the work)"
+    )
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
     B = Bench(args.quick)
@@ -363,13 +409,19 @@ def main(argv: list[str] | None = None) -> int:
     chosen = Setting(ch["model"], ch["k1"], ch["b_title"], ch["b_body"], ch["w_title"], ch["dups"])
 
     print("# minisearch relevance ablation\n")
-    print("nDCG@10. `*` = below the target (" + ", ".join(f"{c} >= {TARGETS[c]}" for c in COLLECTIONS) + "); "
-          "min margin = smallest (nDCG@10 - target) over the three collections.\n")
+    print(
+        "nDCG@10. `*` = below the target ("
+        + ", ".join(f"{c} >= {TARGETS[c]}" for c in COLLECTIONS)
+        + "); "
+        "min margin = smallest (nDCG@10 - target) over the three collections.\n"
+    )
 
     # 1. Headline: models at the classic parameters, and the chosen default.
     print("## 1. Models\n")
-    print("Analyzer: Snowball English stemmer, Snowball English stopwords (chosen), and below it the same "
-          "rows with Lucene's 33 stopwords (the engine's analyzer today).\n")
+    print(
+        "Analyzer: Snowball English stemmer, Snowball English stopwords (chosen), and below it the same "
+        "rows with Lucene's 33 stopwords (the engine's analyzer today).\n"
+    )
     heads = [
         Setting("flat", 1.2, 0.75, 0.75),
         Setting("flat", 0.9, 0.4, 0.4),
@@ -389,14 +441,42 @@ def main(argv: list[str] | None = None) -> int:
     print()
 
     # Recall@100 and the cross-check with minisearch.evaluation.evaluate_run.
-    print("Chosen default, with Recall@100; `evaluate_run` = the same run scored by minisearch.evaluation:\n")
+    print(
+        "Chosen default, with Recall@100; `evaluate_run` = the same run scored by minisearch.evaluation:\n"
+    )
     rows = []
     for c in COLLECTIONS:
         p = B.prep(c, *DEFAULT_ANALYZER)
         mine = evaluate(p, [chosen], depth=100)[0]
-        ev = {k.lower(): v for k, v in evaluate_run(run_for(p, chosen), p.qrels, ["ndcg@10", "recall@100"]).means.items()}
-        rows.append([c, fmt(mine[0]), fmt(mine[1]), fmt(ev["ndcg@10"]), fmt(ev["recall@100"]), f"{TARGETS[c]:.3f}"])
-    print(md_table(["collection", "nDCG@10", "R@100", "evaluate_run nDCG@10", "evaluate_run R@100", "target"], rows))
+        ev = {
+            k.lower(): v
+            for k, v in evaluate_run(
+                run_for(p, chosen), p.qrels, ["ndcg@10", "recall@100"]
+            ).means.items()
+        }
+        rows.append(
+            [
+                c,
+                fmt(mine[0]),
+                fmt(mine[1]),
+                fmt(ev["ndcg@10"]),
+                fmt(ev["recall@100"]),
+                f"{TARGETS[c]:.3f}",
+            ]
+        )
+    print(
+        md_table(
+            [
+                "collection",
+                "nDCG@10",
+                "R@100",
+                "evaluate_run nDCG@10",
+                "evaluate_run R@100",
+                "target",
+            ],
+            rows,
+        )
+    )
     print()
 
     # 2. Analysis ablation, at the chosen model and at flat 1.2/0.75.
@@ -404,7 +484,13 @@ def main(argv: list[str] | None = None) -> int:
     stemmers = ("english", "porter", None)
     stoplists = ("english", "english_snowball", None)
     if args.quick:
-        combos = [("english", "english"), ("porter", "english"), (None, "english"), ("english", None), ("english", "english_snowball")]
+        combos = [
+            ("english", "english"),
+            ("porter", "english"),
+            (None, "english"),
+            ("english", None),
+            ("english", "english_snowball"),
+        ]
     else:
         combos = list(product(stemmers, stoplists))
     for s in (chosen, Setting("flat", 1.2, 0.75, 0.75)):
@@ -420,9 +506,11 @@ def main(argv: list[str] | None = None) -> int:
     print("## 3. k1 x b grids (one b for both fields)\n")
     grids: dict[tuple[str, float], dict[str, np.ndarray]] = {}
     for model in ("flat", "multi", "bm25f"):
-        for w in ((1.0,) if model == "flat" else w_grid):
+        for w in (1.0,) if model == "flat" else w_grid:
             sets = [Setting(model, k1, b, b, w) for k1 in k1_grid for b in b_grid]
-            grids[(model, w)] = {c: v.reshape(len(k1_grid), len(b_grid)) for c, v in B.ndcg(sets).items()}
+            grids[(model, w)] = {
+                c: v.reshape(len(k1_grid), len(b_grid)) for c, v in B.ndcg(sets).items()
+            }
 
     def grid_table(res: dict[str, np.ndarray], what: str) -> str:
         rows = []
@@ -446,11 +534,26 @@ def main(argv: list[str] | None = None) -> int:
         i, j = np.unravel_index(np.argmax(margin), margin.shape)
         n_ok = int((margin >= 0).sum())
         wl = "-" if model == "flat" else f"{w:g}"
-        rows.append([model, wl, f"{n_ok}/{margin.size}", f"k1={k1_grid[i]:g} b={b_grid[j]:g}", f"{margin[i, j]:+.4f}",
-                     fmt(float(mean.max()))])
+        rows.append(
+            [
+                model,
+                wl,
+                f"{n_ok}/{margin.size}",
+                f"k1={k1_grid[i]:g} b={b_grid[j]:g}",
+                f"{margin[i, j]:+.4f}",
+                fmt(float(mean.max())),
+            ]
+        )
     print("### Summary per model and title weight\n")
-    print("cells clearing all three targets; the cell with the largest min margin; best mean nDCG@10 in the grid.\n")
-    print(md_table(["model", "w_title", "cells OK", "best-margin cell", "its min margin", "best mean"], rows))
+    print(
+        "cells clearing all three targets; the cell with the largest min margin; best mean nDCG@10 in the grid.\n"
+    )
+    print(
+        md_table(
+            ["model", "w_title", "cells OK", "best-margin cell", "its min margin", "best mean"],
+            rows,
+        )
+    )
     print()
 
     for model, w in (("bm25f", chosen.w_title), ("flat", 1.0), ("multi", 1.0)):
@@ -465,7 +568,9 @@ def main(argv: list[str] | None = None) -> int:
 
     print("### bm25f, w_title=2, Lucene's 33 stopwords (min margin)\n")
     sets = [Setting("bm25f", k1, b, b, chosen.w_title) for k1 in k1_grid for b in b_grid]
-    res = {c: v.reshape(len(k1_grid), len(b_grid)) for c, v in B.ndcg(sets, LUCENE_ANALYZER).items()}
+    res = {
+        c: v.reshape(len(k1_grid), len(b_grid)) for c, v in B.ndcg(sets, LUCENE_ANALYZER).items()
+    }
     print(grid_table(res, "margin"))
     print()
 
@@ -474,7 +579,10 @@ def main(argv: list[str] | None = None) -> int:
     fk = (1.6, 1.8, 2.0, 2.2, 2.5)
     fb = (0.6, 0.65, 0.7, 0.75, 0.8)
     fw = (1.5, 2.0, 2.5, 3.0) if not args.quick else (2.0,)
-    for an_label, an in (("Snowball stopwords", DEFAULT_ANALYZER), ("Lucene 33 stopwords", LUCENE_ANALYZER)):
+    for an_label, an in (
+        ("Snowball stopwords", DEFAULT_ANALYZER),
+        ("Lucene 33 stopwords", LUCENE_ANALYZER),
+    ):
         sets = [Setting("bm25f", k1, b, b, w) for w in fw for k1 in fk for b in fb]
         res = B.ndcg(sets, an)
         for wi, w in enumerate(fw):

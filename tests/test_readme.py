@@ -49,8 +49,13 @@ def test_cli_tour_runs(seeded_dir: Path) -> None:
         outputs.append(proc.stdout)
     searches = dict(zip(lines, outputs, strict=True))
     table = searches['minisearch search "Crimea referendum" -k 3']
-    assert "002_7bcb281cd61d8685.txt" in table.splitlines()[1], "the Lavrov/Crimea report ranks first"
-    hits = [json.loads(x) for x in searches['minisearch search "Crimea referendum" -k 2 --json'].splitlines()]
+    assert "002_7bcb281cd61d8685.txt" in table.splitlines()[1], (
+        "the Lavrov/Crimea report ranks first"
+    )
+    hits = [
+        json.loads(x)
+        for x in searches['minisearch search "Crimea referendum" -k 2 --json'].splitlines()
+    ]
     assert [h["rank"] for h in hits] == [1, 2] and hits[0]["score"] >= hits[1]["score"]
     assert "5 live" in searches["minisearch info"]
 
@@ -61,14 +66,18 @@ def _split(args: str) -> list[str]:
     return shlex.split(args)
 
 
-def test_python_quickstart_prints_what_it_says(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_python_quickstart_prints_what_it_says(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     code = _block("python-quickstart", "python")
     monkeypatch.chdir(tmp_path)
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer):
         exec(compile(code, "README.md", "exec"), {})
     printed = buffer.getvalue().splitlines()
-    expected = [m.group(1).split(":")[0].strip() for m in re.finditer(r"print\(.*\)\s+# (.*)", code)]
+    expected = [
+        m.group(1).split(":")[0].strip() for m in re.finditer(r"print\(.*\)\s+# (.*)", code)
+    ]
     assert printed[0] == expected[0]
     assert printed[2] == expected[1]
     assert printed[1].startswith("2 ")

@@ -63,8 +63,8 @@ if TYPE_CHECKING:
     )
     from .index import Index, IndexInfo
     from .query import BooleanQuery, MatchAllQuery, TermQuery
-    from .schema import Field, FieldKind, KeywordField, NumericField, Schema, StoredField, TextField
     from .relevance import EvaluationReport, evaluate
+    from .schema import Field, FieldKind, KeywordField, NumericField, Schema, StoredField, TextField
     from .scoring import Bm25Params
     from .searcher import Hit, Searcher, SearchResults
     from .writer import IndexWriter

@@ -100,15 +100,22 @@ def _open_index(path: Path | None) -> Index:
 
 @app.command("index")
 def index_command(
-    sources: Annotated[list[Path], typer.Argument(help="Files or directories: .txt/.md trees, JSONL, CSV/TSV.")],
+    sources: Annotated[
+        list[Path], typer.Argument(help="Files or directories: .txt/.md trees, JSONL, CSV/TSV.")
+    ],
     *,
     index: IndexOption = None,
     id_field: Annotated[str, typer.Option(help="JSONL/CSV key holding the document id.")] = "id",
     text_field: Annotated[
         Optional[list[str]],  # noqa: UP045
-        typer.Option("--text-field", help="JSONL/CSV key to analyze as text (repeatable; default: all string keys)."),
+        typer.Option(
+            "--text-field",
+            help="JSONL/CSV key to analyze as text (repeatable; default: all string keys).",
+        ),
     ] = None,
-    memory_mb: Annotated[float, typer.Option(help="Flush a segment when buffered documents reach this size.")] = 256.0,
+    memory_mb: Annotated[
+        float, typer.Option(help="Flush a segment when buffered documents reach this size.")
+    ] = 256.0,
     wait: Annotated[float, typer.Option(help="Seconds to wait for another writer's lock.")] = 0.0,
     workers: Annotated[
         int, typer.Option(min=0, help="Processes building segments in parallel (0: one per CPU).")
@@ -196,9 +203,15 @@ def search_command(
         typer.Option("--field", "-f", help="Search only this text field (repeatable)."),
     ] = None,
     all_terms: Annotated[bool, typer.Option("--and", help="Require every query term.")] = False,
-    plain: Annotated[bool, typer.Option("--plain", help="Plain words: no operators, quotes or fields.")] = False,
-    show_snippets: Annotated[bool, typer.Option("--snippets/--no-snippets", help="Show highlighted fragments.")] = True,
-    explain: Annotated[bool, typer.Option("--explain", help="Show how each hit's score is computed.")] = False,
+    plain: Annotated[
+        bool, typer.Option("--plain", help="Plain words: no operators, quotes or fields.")
+    ] = False,
+    show_snippets: Annotated[
+        bool, typer.Option("--snippets/--no-snippets", help="Show highlighted fragments.")
+    ] = True,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Show how each hit's score is computed.")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Run a ranked query (see docs/QUERIES.md for the syntax) and print the best hits."""
@@ -222,13 +235,24 @@ def search_command(
             err.print(f"  {query}\n  {' ' * exc.position}^", markup=False)
             raise typer.Exit(code=1) from None
         elapsed = time.perf_counter() - started
-        explanations = {h.id: idx.explain(results.query, h.id) for h in results.hits} if explain else {}
-        suggestion = idx.did_you_mean(query) if results.total == 0 or len(results.hits) < k else None
+        explanations = (
+            {h.id: idx.explain(results.query, h.id) for h in results.hits} if explain else {}
+        )
+        suggestion = (
+            idx.did_you_mean(query) if results.total == 0 or len(results.hits) < k else None
+        )
     if as_json:
         for hit in results.hits:
-            record: dict[str, Any] = {"rank": hit.rank, "id": hit.id, "score": hit.score, "fields": hit.fields}
+            record: dict[str, Any] = {
+                "rank": hit.rank,
+                "id": hit.id,
+                "score": hit.score,
+                "fields": hit.fields,
+            }
             if show_snippets:
-                record["snippets"] = {f: [fr.to_dict() for fr in frs] for f, frs in hit.snippets.items()}
+                record["snippets"] = {
+                    f: [fr.to_dict() for fr in frs] for f, frs in hit.snippets.items()
+                }
             if explain and explanations.get(hit.id) is not None:
                 record["explanation"] = explanations[hit.id].to_dict()  # type: ignore[union-attr]
             out.print(json.dumps(record, ensure_ascii=False, default=str), markup=False)
@@ -238,7 +262,9 @@ def search_command(
     table = Table(box=None, header_style="bold")
     table.add_column("rank", justify="right", no_wrap=True)
     table.add_column("score", justify="right", no_wrap=True)
-    table.add_column("id", no_wrap=True, min_width=min(max((len(h.id) for h in results.hits), default=2), 40))
+    table.add_column(
+        "id", no_wrap=True, min_width=min(max((len(h.id) for h in results.hits), default=2), 40)
+    )
     table.add_column("title", overflow="ellipsis", no_wrap=True)
     for hit in results.hits:
         title = _title_of(hit.fields)
@@ -251,12 +277,19 @@ def search_command(
             for fragments in hit.snippets.values():
                 for fragment in fragments:
                     text = fragment.marked("\x00", "\x01").replace("\n", " ")
-                    text = escape(text).replace("\x00", "[bold yellow]").replace("\x01", "[/bold yellow]")
+                    text = (
+                        escape(text)
+                        .replace("\x00", "[bold yellow]")
+                        .replace("\x01", "[/bold yellow]")
+                    )
                     out.print(f"   …{text}…")
         explanation = explanations.get(hit.id)
         if explanation is not None:
             out.print(explanation.render(indent=2), markup=False)
-    out.print(f"{len(results.hits)} of {results.total:,} matching documents ({elapsed * 1000:.1f} ms)", style="dim")
+    out.print(
+        f"{len(results.hits)} of {results.total:,} matching documents ({elapsed * 1000:.1f} ms)",
+        style="dim",
+    )
     if suggestion:
         out.print(f"did you mean: [bold]{escape(suggestion)}[/bold]")
 
@@ -274,9 +307,13 @@ def similar_command(
         results = _open_index(index).more_like_this(doc_id, k)
     for hit in results.hits:
         if as_json:
-            out.print(json.dumps({"rank": hit.rank, "id": hit.id, "score": hit.score}), markup=False)
+            out.print(
+                json.dumps({"rank": hit.rank, "id": hit.id, "score": hit.score}), markup=False
+            )
         else:
-            out.print(f"{hit.rank:>3}  {hit.score:8.4f}  {hit.id}  {_title_of(hit.fields)}", markup=False)
+            out.print(
+                f"{hit.rank:>3}  {hit.score:8.4f}  {hit.id}  {_title_of(hit.fields)}", markup=False
+            )
 
 
 def _title_of(fields: dict[str, Any]) -> str:
@@ -319,7 +356,6 @@ def _asdict(obj: Any) -> dict[str, Any]:
     from dataclasses import asdict
 
     return asdict(obj)
-
 
 
 def _register_command_modules() -> None:

@@ -21,16 +21,27 @@ from .cli import IndexOption, JsonOption, app, err, fail, out, user_errors
 def eval_command(
     beir_dir: Annotated[
         Optional[Path],  # noqa: UP045
-        typer.Argument(help="A BEIR folder (corpus.jsonl[.gz], queries.jsonl[.gz], qrels/).", show_default=False),
+        typer.Argument(
+            help="A BEIR folder (corpus.jsonl[.gz], queries.jsonl[.gz], qrels/).",
+            show_default=False,
+        ),
     ] = None,
     *,
     index: IndexOption = None,
-    queries: Annotated[Optional[Path], typer.Option(help="Queries: BEIR JSONL or TSV (id, text).")] = None,  # noqa: UP045
-    qrels: Annotated[Optional[Path], typer.Option(help="Judgments: TREC qrels or BEIR TSV.")] = None,  # noqa: UP045
+    queries: Annotated[
+        Path | None, typer.Option(help="Queries: BEIR JSONL or TSV (id, text).")
+    ] = None,
+    qrels: Annotated[
+        Path | None, typer.Option(help="Judgments: TREC qrels or BEIR TSV.")
+    ] = None,
     split: Annotated[str, typer.Option(help="BEIR qrels split.")] = "test",
     metric: Annotated[
         Optional[list[str]],  # noqa: UP045
-        typer.Option("--metric", "-m", help="Measure such as ndcg@10, recall@100, map@1000, mrr@10, p@10 (repeatable)."),
+        typer.Option(
+            "--metric",
+            "-m",
+            help="Measure such as ndcg@10, recall@100, map@1000, mrr@10, p@10 (repeatable).",
+        ),
     ] = None,
     k1: Annotated[Optional[float], typer.Option(help="BM25 k1 (default 1.2).")] = None,  # noqa: UP045
     b: Annotated[Optional[float], typer.Option(help="BM25 b (default 0.75).")] = None,  # noqa: UP045
@@ -38,9 +49,15 @@ def eval_command(
     as_json: JsonOption = False,
 ) -> None:
     """Run every judged query and print nDCG@10, Recall@100, MAP@1000, MRR@10, P@10."""
-    from .relevance import build_beir_index, evaluate
-    from .evaluation import DEFAULT_MEASURES, load_beir_dir, load_qrels, load_queries, write_trec_run
+    from .evaluation import (
+        DEFAULT_MEASURES,
+        load_beir_dir,
+        load_qrels,
+        load_queries,
+        write_trec_run,
+    )
     from .index import Index
+    from .relevance import build_beir_index, evaluate
     from .scoring import Bm25Params
 
     with user_errors():
@@ -62,7 +79,9 @@ def eval_command(
             idx = _open_index(index)
         defaults = Bm25Params()
         try:
-            params = Bm25Params(k1=defaults.k1 if k1 is None else k1, b=defaults.b if b is None else b)
+            params = Bm25Params(
+                k1=defaults.k1 if k1 is None else k1, b=defaults.b if b is None else b
+            )
         except ValueError as exc:
             raise fail(str(exc)) from None
         report = evaluate(

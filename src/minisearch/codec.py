@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import struct
 import zlib
-
 from pathlib import Path
 from typing import Any
 
@@ -131,7 +130,9 @@ def check_file(
         (stored,) = struct.unpack_from("<I", view, footer_at + len(FOOTER_MAGIC))
         actual = zlib.crc32(view[: footer_at + len(FOOTER_MAGIC)])
         if stored != actual:
-            raise CorruptIndexError(path, f"checksum mismatch (stored {stored:08x}, actual {actual:08x})")
+            raise CorruptIndexError(
+                path, f"checksum mismatch (stored {stored:08x}, actual {actual:08x})"
+            )
     return view[end_header:footer_at]
 
 

@@ -43,7 +43,6 @@ class IndexFormatError(MinisearchError):
             f"(this minisearch reads versions {oldest} to {newest})"
         )
 
-
     def __reduce__(self) -> tuple[object, ...]:
         return (type(self), self._args)
 
@@ -68,7 +67,9 @@ class IndexLockedError(MinisearchError):
     def __init__(self, lock_path: Path | str, holder: str) -> None:
         self.lock_path = Path(lock_path)
         self.holder = holder
-        super().__init__(f"index is locked by another writer ({holder}); lock file {self.lock_path}")
+        super().__init__(
+            f"index is locked by another writer ({holder}); lock file {self.lock_path}"
+        )
 
     def __reduce__(self) -> tuple[object, ...]:
         return (IndexLockedError, (self.lock_path, self.holder))

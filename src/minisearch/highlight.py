@@ -35,7 +35,12 @@ class Fragment:
         return "".join(out)
 
     def to_dict(self) -> dict[str, object]:
-        return {"text": self.text, "start": self.start, "end": self.end, "highlights": [list(h) for h in self.highlights]}
+        return {
+            "text": self.text,
+            "start": self.start,
+            "end": self.end,
+            "highlights": [list(h) for h in self.highlights],
+        }
 
 
 def snippets(

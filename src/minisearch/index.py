@@ -18,12 +18,12 @@ from .analysis import AnalyzerConfig
 from .commit import CommitPoint, generations, read_latest, write_commit
 from .errors import IndexExistsError, IndexNotFoundError
 from .lock import WriteLock
+from .merge import LogMergePolicy
 from .query.ast import Query
 from .query.explain import Explanation
 from .schema import Schema
 from .scoring import Bm25Params
-from .searcher import SearchResults, Searcher
-from .merge import LogMergePolicy
+from .searcher import Searcher, SearchResults
 from .writer import DEFAULT_MEMORY_BUDGET_MB, IndexWriter
 
 if TYPE_CHECKING:
@@ -110,7 +110,7 @@ class Index:
         *,
         memory_budget_mb: float = DEFAULT_MEMORY_BUDGET_MB,
         lock_timeout: float = 0.0,
-        merge_policy: LogMergePolicy | None | Literal["default"] = "default",
+        merge_policy: LogMergePolicy | Literal["default"] | None = "default",
         workers: int | None = None,
         executor: Executor | None = None,
     ) -> IndexWriter:

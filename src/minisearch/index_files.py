@@ -108,7 +108,9 @@ def index_sources(
     )
 
 
-def _peek(records: Iterator[dict[str, Any]]) -> tuple[dict[str, Any] | None, Iterator[dict[str, Any]]]:
+def _peek(
+    records: Iterator[dict[str, Any]],
+) -> tuple[dict[str, Any] | None, Iterator[dict[str, Any]]]:
     first = next(records, None)
     if first is None:
         return None, records

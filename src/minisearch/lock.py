@@ -48,7 +48,11 @@ class WriteLock:
                 time.sleep(min(delay, max(deadline - time.monotonic(), 0.0)))
                 delay = min(delay * 2, 0.25)
         os.ftruncate(fd, 0)
-        os.pwrite(fd, f"pid={os.getpid()} host={socket.gethostname()} since={time.time():.0f}\n".encode(), 0)
+        os.pwrite(
+            fd,
+            f"pid={os.getpid()} host={socket.gethostname()} since={time.time():.0f}\n".encode(),
+            0,
+        )
         self._fd = fd
 
     def release(self) -> None:

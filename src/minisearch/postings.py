@@ -159,7 +159,9 @@ def num_blocks(doc_freq: int) -> int:
     return (doc_freq + BLOCK_SIZE - 1) // BLOCK_SIZE
 
 
-def position_deltas(positions: npt.NDArray[np.int64], run_starts: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+def position_deltas(
+    positions: npt.NDArray[np.int64], run_starts: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int64]:
     """Delta-encode positions within each document run; each run's first value stays absolute."""
     deltas = np.diff(positions, prepend=0)
     deltas[run_starts] = positions[run_starts]

@@ -93,4 +93,8 @@ def _beir_corpus(path: Path) -> Iterator[dict[str, Any]]:
         for line in lines:
             if line.strip():
                 row = json.loads(line)
-                yield {"id": str(row["_id"]), "title": row.get("title") or "", "text": row.get("text") or ""}
+                yield {
+                    "id": str(row["_id"]),
+                    "title": row.get("title") or "",
+                    "text": row.get("text") or "",
+                }

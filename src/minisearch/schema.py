@@ -45,7 +45,9 @@ class Field:
                 "starting with a letter or '_'"
             )
         if not (math.isfinite(self.boost) and self.boost >= 0):
-            raise SchemaError(f"field {self.name!r}: boost must be a finite number >= 0, got {self.boost}")
+            raise SchemaError(
+                f"field {self.name!r}: boost must be a finite number >= 0, got {self.boost}"
+            )
 
     @property
     def indexed(self) -> bool:
@@ -74,22 +76,24 @@ class Field:
             raise SchemaError(f"invalid field description {dict(data)!r}: {exc}") from None
 
 
-def TextField(name: str, *, boost: float = 1.0, stored: bool = True, positions: bool = True) -> Field:  # noqa: N802
+def TextField(
+    name: str, *, boost: float = 1.0, stored: bool = True, positions: bool = True
+) -> Field:
     """An analyzed field scored with BM25; positions enable phrase queries and snippets."""
     return Field(name, FieldKind.TEXT, stored=stored, boost=boost, positions=positions)
 
 
-def KeywordField(name: str, *, stored: bool = True) -> Field:  # noqa: N802
+def KeywordField(name: str, *, stored: bool = True) -> Field:
     """Exact string values, matched whole (filters such as ``lang:en``)."""
     return Field(name, FieldKind.KEYWORD, stored=stored, positions=False)
 
 
-def NumericField(name: str, *, stored: bool = True) -> Field:  # noqa: N802
+def NumericField(name: str, *, stored: bool = True) -> Field:
     """One number per document, for range filters (``year:[2010 TO 2014]``)."""
     return Field(name, FieldKind.NUMERIC, stored=stored, positions=False)
 
 
-def StoredField(name: str) -> Field:  # noqa: N802
+def StoredField(name: str) -> Field:
     """Returned with hits, never searched."""
     return Field(name, FieldKind.STORED, stored=True, positions=False)
 
@@ -123,7 +127,7 @@ class Schema:
 
     @classmethod
     def default(cls) -> Schema:
-        """Plain-text documents: a short ``title`` (weight 2, see docs/RELEVANCE.md) and the ``body``."""
+        """Plain-text documents: a short ``title`` (weight 2, docs/RELEVANCE.md) and ``body``."""
         return cls([TextField("title", boost=2.0), TextField("body")])
 
     def __iter__(self) -> Iterator[Field]:
@@ -139,7 +143,9 @@ class Schema:
         try:
             return self._by_name[name]
         except KeyError:
-            raise SchemaError(f"unknown field {name!r}; known fields: {', '.join(self.names)}") from None
+            raise SchemaError(
+                f"unknown field {name!r}; known fields: {', '.join(self.names)}"
+            ) from None
 
     @property
     def names(self) -> list[str]:
@@ -187,7 +193,8 @@ class Schema:
                 raise SchemaError(f"document {doc_id!r}: numeric field {name!r} needs a number")
             if f.kind is FieldKind.KEYWORD and not _is_keyword_value(value):
                 raise SchemaError(
-                    f"document {doc_id!r}: keyword field {name!r} needs a string or a list of strings"
+                    f"document {doc_id!r}: keyword field {name!r} needs a string "
+                    "or a list of strings"
                 )
         return doc_id
 

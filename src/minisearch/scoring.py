@@ -70,7 +70,9 @@ def length_norm(field_len: float, avg_field_len: float, params: Bm25Params) -> f
 
 def tf_norm(term_freq: float, field_len: float, avg_field_len: float, params: Bm25Params) -> float:
     """``tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / avgdl))``."""
-    return term_freq * (params.k1 + 1.0) / (term_freq + length_norm(field_len, avg_field_len, params))
+    return (
+        term_freq * (params.k1 + 1.0) / (term_freq + length_norm(field_len, avg_field_len, params))
+    )
 
 
 def bm25(

@@ -21,12 +21,11 @@ import numpy.typing as npt
 
 from .analysis import Analyzer, AnalyzerConfig
 from .commit import CommitPoint, generations, read_commit, read_latest
-from .errors import SchemaError
-from .errors import MissingFileError, QuerySyntaxError
+from .errors import MissingFileError, QuerySyntaxError, SchemaError
+from .highlight import Fragment, snippets
 from .query.analyze import QueryAnalyzer
 from .query.ast import BooleanQuery, CombinedFieldQuery, Query, TermQuery
 from .query.explain import Explanation
-from .highlight import Fragment, snippets
 from .query.weight import create_weight, positive_terms
 from .query.weight_base import SegmentContext, Weight
 from .queryparser import parse_query, parse_query_lenient
@@ -89,7 +88,9 @@ class Searcher:
         self._field_stats: dict[str, FieldStats] = {}
         self._doc_freqs: dict[tuple[str, str], int] = {}
         self._doc_freqs_any: dict[tuple[tuple[str, ...], str], int] = {}
-        self._contexts = [SegmentContext(seg, i, self, self.params) for i, seg in enumerate(self.segments)]
+        self._contexts = [
+            SegmentContext(seg, i, self, self.params) for i, seg in enumerate(self.segments)
+        ]
 
     @classmethod
     def open(cls, index_dir: Path, *, params: Bm25Params | None = None) -> Searcher:
@@ -123,7 +124,9 @@ class Searcher:
         for _ in range(_OPEN_RETRIES):
             gens = generations(self.index_dir)
             try:
-                return Searcher(self.index_dir, read_commit(self.index_dir, gens[-1]), params=self.params)
+                return Searcher(
+                    self.index_dir, read_commit(self.index_dir, gens[-1]), params=self.params
+                )
             except (FileNotFoundError, MissingFileError):
                 continue
         return Searcher.open(self.index_dir, params=self.params)
@@ -214,7 +217,9 @@ class Searcher:
         Raises `QuerySyntaxError` (with the position) for malformed input and
         `UnknownFieldError` for a field the schema does not have.
         """
-        tree = parse_query(text, default_operator=default_operator, known_fields=self._known_fields())
+        tree = parse_query(
+            text, default_operator=default_operator, known_fields=self._known_fields()
+        )
         return self._convert(tree, text, fields)
 
     def parse_plain(

@@ -18,7 +18,7 @@ from .query.ast import BooleanQuery, TermQuery
 from .schema import FieldKind
 
 if TYPE_CHECKING:
-    from .searcher import SearchResults, Searcher
+    from .searcher import Searcher, SearchResults
 
 RARE_RATIO = 20
 
@@ -49,7 +49,9 @@ def _closest(searcher: Searcher, fields: list[str], term: str, df: int) -> str |
     near: set[str] = set()
     for field in fields:
         for terms, doc_freqs in searcher.dictionaries(field):
-            expansion = expand_fuzzy(terms, term, max_edits=max_edits, prefix_length=1, max_terms=20, doc_freqs=doc_freqs)
+            expansion = expand_fuzzy(
+                terms, term, max_edits=max_edits, prefix_length=1, max_terms=20, doc_freqs=doc_freqs
+            )
             near.update(terms[i] for i in expansion.indices if terms[i] != term)
     live = {t: sum(searcher.doc_freq(f, t) for f in fields) for t in near}
     candidates = {t: df for t, df in live.items() if df > 0}
@@ -76,14 +78,18 @@ def _surface_form(searcher: Searcher, term: str) -> str | None:
             value = seg.stored_fields(live_docs[0]).get(field.name)
             if isinstance(value, str):
                 forms = Counter(
-                    value[t.start : t.end].lower() for t in searcher.analyzer.tokens(value) if t.text == term
+                    value[t.start : t.end].lower()
+                    for t in searcher.analyzer.tokens(value)
+                    if t.text == term
                 )
                 if forms:
                     return forms.most_common(1)[0][0]
     return None
 
 
-def more_like_this(searcher: Searcher, doc_id: str, k: int = 10, *, max_terms: int = 25) -> SearchResults:
+def more_like_this(
+    searcher: Searcher, doc_id: str, k: int = 10, *, max_terms: int = 25
+) -> SearchResults:
     """Documents most similar to `doc_id` (the document itself excluded)."""
     fields = searcher.document(doc_id)
     if fields is None:

@@ -33,7 +33,9 @@ class AnalyzerConfig:
     lowercase: bool = True
     fold_accents: bool = True
     possessives: bool = True  # strip English possessive 's ("Sarkozy's" -> "sarkozy")
-    stopwords: str | None = "english_snowball"  # a built-in list (`available_stopword_lists()`) or None
+    stopwords: str | None = (
+        "english_snowball"  # a built-in list (`available_stopword_lists()`) or None
+    )
     extra_stopwords: tuple[str, ...] = ()  # normalized like tokens (NFKC, lowercase) first
     stemmer: str | None = "english"  # a PyStemmer algorithm (`available_stemmers()`) or None
     min_token_length: int = 1  # in characters, after normalization; shorter words are dropped

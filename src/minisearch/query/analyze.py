@@ -93,16 +93,22 @@ class QueryAnalyzer:
         field = self.schema.get(name)
         if field is None or field.kind is FieldKind.STORED:
             known = ", ".join(f.name for f in self.schema.fields if f.indexed)
-            raise UnknownFieldError(f"unknown field {name!r} (searchable fields: {known})", position, self.text)
+            raise UnknownFieldError(
+                f"unknown field {name!r} (searchable fields: {known})", position, self.text
+            )
         return [field]
 
-    def _leaf(self, node: Word | Phrase | Prefix | Fuzzy | Range, field: Field, boost: float) -> Query | None:
+    def _leaf(
+        self, node: Word | Phrase | Prefix | Fuzzy | Range, field: Field, boost: float
+    ) -> Query | None:
         if field.kind is FieldKind.KEYWORD:
             return self._keyword(node, field)
         if field.kind is FieldKind.NUMERIC:
             return self._numeric(node, field)
         if isinstance(node, Range):
-            raise QuerySyntaxError(f"ranges need a numeric field; {field.name!r} is text", node.position, self.text)
+            raise QuerySyntaxError(
+                f"ranges need a numeric field; {field.name!r} is text", node.position, self.text
+            )
         if isinstance(node, Prefix):
             return PrefixQuery(field.name, self._normalise(node.text), boost=boost * field.boost)
         if isinstance(node, Fuzzy):
@@ -114,10 +120,14 @@ class QueryAnalyzer:
         if len(tokens) == 1:
             return TermQuery(field.name, tokens[0].text, boost=boost * field.boost)
         if isinstance(node, Word) and not field.positions:
-            return BooleanQuery(should=tuple(TermQuery(field.name, t.text, boost * field.boost) for t in tokens))
+            return BooleanQuery(
+                should=tuple(TermQuery(field.name, t.text, boost * field.boost) for t in tokens)
+            )
         slop = node.slop if isinstance(node, Phrase) else 0
         if not field.positions:
-            raise QuerySyntaxError(f"field {field.name!r} has no positions for phrases", node.position, self.text)
+            raise QuerySyntaxError(
+                f"field {field.name!r} has no positions for phrases", node.position, self.text
+            )
         first = tokens[0].position
         return PhraseQuery(
             field.name,
@@ -146,7 +156,9 @@ class QueryAnalyzer:
         if isinstance(node, Word):
             value = self._number(node.text, node.position)
             return RangeQuery(field.name, value, value)
-        raise QuerySyntaxError(f"numeric field {field.name!r} takes numbers or ranges", node.position, self.text)
+        raise QuerySyntaxError(
+            f"numeric field {field.name!r} takes numbers or ranges", node.position, self.text
+        )
 
     def _number(self, text: str | None, position: int) -> float | None:
         if text is None:

@@ -39,7 +39,9 @@ class CombinedFieldWeight:
         docs, saturated = memo
         return SegmentMatches(docs, self.weight * saturated)
 
-    def _saturated(self, segment: SegmentContext) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.float64]]:
+    def _saturated(
+        self, segment: SegmentContext
+    ) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.float64]]:
         """Docs with the term and ``tf~ * (k1 + 1) / (k1 + tf~)`` for each (no idf, no boost).
 
         Field shares are added in field order, sparse (`np.bincount` adds in array order)
@@ -60,7 +62,9 @@ class CombinedFieldWeight:
             docs, freq = docs_parts[0], share_parts[0]
         elif sum(len(d) for d in docs_parts) * 8 < segment.doc_count:
             docs, inverse = np.unique(np.concatenate(docs_parts), return_inverse=True)
-            freq = np.bincount(inverse, weights=np.concatenate(share_parts)).astype(np.float64, copy=False)
+            freq = np.bincount(inverse, weights=np.concatenate(share_parts)).astype(
+                np.float64, copy=False
+            )
         else:
             pseudo = np.zeros(segment.doc_count, dtype=np.float64)
             hit = np.zeros(segment.doc_count, dtype=bool)
@@ -94,7 +98,8 @@ class CombinedFieldWeight:
             parts.append(
                 Explanation(
                     share,
-                    f"{name}: w * tf / (1 - b + b * dl / avgdl) with w = {field_weight:g}, tf = {tf:g}, "
+                    f"{name}: w * tf / (1 - b + b * dl / avgdl) with w = {field_weight:g}, "
+                    f"tf = {tf:g}, "
                     f"dl = {dl:g}, avgdl = {stats.avg_field_len:.6g}, b = {params.b:g}",
                 )
             )
@@ -107,10 +112,15 @@ class CombinedFieldWeight:
                 Explanation(self.query.boost, "boost"),
                 Explanation(
                     self.idf,
-                    f"idf, computed as ln(1 + (N - df + 0.5) / (df + 0.5)) with N = {self.doc_count}, "
+                    "idf, computed as ln(1 + (N - df + 0.5) / (df + 0.5)) with "
+                    f"N = {self.doc_count}, "
                     f"df = {self.doc_freq} (documents with the term in any of the fields)",
                 ),
-                Explanation(pseudo, "tf~, the weighted, length-normalised frequency summed over fields", tuple(parts)),
+                Explanation(
+                    pseudo,
+                    "tf~, the weighted, length-normalised frequency summed over fields",
+                    tuple(parts),
+                ),
                 Explanation(params.k1, "k1, saturation of tf~"),
             ),
         )

@@ -56,5 +56,7 @@ class RangeWeight:
         q = self.query
         low = "[" if q.include_lower else "{"
         high = "]" if q.include_upper else "}"
-        bounds = f"{low}{'*' if q.lower is None else q.lower} TO {'*' if q.upper is None else q.upper}{high}"
+        lower = "*" if q.lower is None else q.lower
+        upper = "*" if q.upper is None else q.upper
+        bounds = f"{low}{lower} TO {upper}{high}"
         return Explanation(0.0, f"filter {q.field}:{bounds} (no score)")

@@ -19,7 +19,9 @@ from .ast import FuzzyQuery, PrefixQuery, TermQuery
 
 
 def expand_terms(
-    query: PrefixQuery | FuzzyQuery, dictionaries: list[tuple[Sequence[str], npt.NDArray[Any]]], stats: StatsProvider
+    query: PrefixQuery | FuzzyQuery,
+    dictionaries: list[tuple[Sequence[str], npt.NDArray[Any]]],
+    stats: StatsProvider,
 ) -> list[TermQuery]:
     """The term queries a prefix or fuzzy query stands for, best first by the cap's order."""
     found: set[str] = set()
@@ -41,6 +43,8 @@ def expand_terms(
     if isinstance(query, PrefixQuery):
         live.sort(key=lambda item: (-item[1], item[0]))
         return [TermQuery(query.field, t, query.boost) for t, _ in live[: query.max_expansions]]
-    ranked = sorted(((edit_distance(query.term, t), -df, t) for t, df in live))[: query.max_expansions]
+    ranked = sorted(((edit_distance(query.term, t), -df, t) for t, df in live))[
+        : query.max_expansions
+    ]
     scale = len(query.term) + 1
     return [TermQuery(query.field, t, query.boost * (1.0 - d / scale)) for d, _, t in ranked]

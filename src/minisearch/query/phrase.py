@@ -43,7 +43,7 @@ def _shifted_positions(
     postings: TermPostings, docs: npt.NDArray[Any], offset: int
 ) -> npt.NDArray[np.int64]:
     """Keys ``doc << 32 | (position - offset + 2**31)`` of the term's occurrences in `docs`."""
-    flat, starts = postings.flat_positions()
+    flat, _starts = postings.flat_positions()
     keep = np.isin(postings.docs, docs, assume_unique=True)
     tfs = postings.tfs.astype(np.int64)
     doc_of_position = np.repeat(postings.docs.astype(np.int64), tfs)

@@ -47,8 +47,14 @@ class SearchContext(StatsProvider, Protocol):
 
 
 def _bm25_details(
-    weight: float, boost: float, idf_value: float, idf_desc: str, tf: float, dl: float,
-    stats: FieldStats, params: Bm25Params,
+    weight: float,
+    boost: float,
+    idf_value: float,
+    idf_desc: str,
+    tf: float,
+    dl: float,
+    stats: FieldStats,
+    params: Bm25Params,
 ) -> Explanation:
     norm = params.k1 * (1.0 - params.b + params.b * dl / stats.avg_field_len)
     tf_part = tf * (params.k1 + 1.0) / (tf + norm)
@@ -105,11 +111,15 @@ class TermWeight:
             return None
         q = self.query
         detail = _bm25_details(
-            self.weight, q.boost, self.idf,
+            self.weight,
+            q.boost,
+            self.idf,
             f"idf, computed as ln(1 + (N - df + 0.5) / (df + 0.5)) with N = "
             f"{self.field_stats.doc_count}, df = {self.doc_freq}",
-            float(postings.tfs[at]), float(segment.reader.field_lengths(q.field)[doc]),
-            self.field_stats, segment.params,
+            float(postings.tfs[at]),
+            float(segment.reader.field_lengths(q.field)[doc]),
+            self.field_stats,
+            segment.params,
         )
         value = float(self.matches(segment).scores[at])
         return Explanation(value, f"weight({q.field}:{q.term})", detail.details)
@@ -122,7 +132,9 @@ class PhraseWeight:
     idf: float
     field_stats: FieldStats
 
-    def _freqs(self, segment: SegmentContext) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64]]:
+    def _freqs(
+        self, segment: SegmentContext
+    ) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64]]:
         postings = []
         for term in self.query.terms:
             p = segment.reader.term_postings(self.query.field, term)
@@ -143,9 +155,14 @@ class PhraseWeight:
             return None
         q = self.query
         detail = _bm25_details(
-            self.weight, q.boost, self.idf, "idf, the sum of the phrase terms' idf",
-            float(freqs[at]), float(segment.reader.field_lengths(q.field)[doc]),
-            self.field_stats, segment.params,
+            self.weight,
+            q.boost,
+            self.idf,
+            "idf, the sum of the phrase terms' idf",
+            float(freqs[at]),
+            float(segment.reader.field_lengths(q.field)[doc]),
+            self.field_stats,
+            segment.params,
         )
         value = float(self.matches(segment).scores[at])
         slop = f"~{q.slop}" if q.slop else ""
@@ -239,7 +256,9 @@ class BooleanWeight:
     def explain(self, segment: SegmentContext, doc: int) -> Explanation | None:
         if not np.isin(doc, self.matches(segment).docs):
             return None
-        parts = [e for c in (*self.must, *self.should) if (e := c.explain(segment, doc)) is not None]
+        parts = [
+            e for c in (*self.must, *self.should) if (e := c.explain(segment, doc)) is not None
+        ]
         parts += [e for c in self.filter if (e := c.explain(segment, doc)) is not None]
         total = 0.0
         for clause in (*self.must, *self.should):
@@ -249,10 +268,14 @@ class BooleanWeight:
                 total += float(m.scores[at])
         if self.boost != 1.0:
             total *= self.boost
-        return Explanation(total, f"sum of matching clauses, times boost {self.boost:g}", tuple(parts))
+        return Explanation(
+            total, f"sum of matching clauses, times boost {self.boost:g}", tuple(parts)
+        )
 
 
-def create_weight(query: Query, context: SearchContext, params: Bm25Params, boost: float = 1.0) -> Weight:
+def create_weight(
+    query: Query, context: SearchContext, params: Bm25Params, boost: float = 1.0
+) -> Weight:
     """Bind `query` to the statistics of a snapshot."""
     if isinstance(query, TermQuery):
         stats = context.field_stats(query.field)
@@ -265,7 +288,9 @@ def create_weight(query: Query, context: SearchContext, params: Bm25Params, boos
         df = context.doc_freq_any(names, query.term)
         n = all_stats[0].doc_count if all_stats else 0
         idf_value = idf(df, n)
-        return CombinedFieldWeight(query, boost * query.boost * idf_value, idf_value, df, n, all_stats)
+        return CombinedFieldWeight(
+            query, boost * query.boost * idf_value, idf_value, df, n, all_stats
+        )
     if isinstance(query, PhraseQuery):
         stats = context.field_stats(query.field)
         idf_sum = sum(idf(context.doc_freq(query.field, t), stats.doc_count) for t in query.terms)
@@ -280,6 +305,7 @@ def create_weight(query: Query, context: SearchContext, params: Bm25Params, boos
     if isinstance(query, MatchAllQuery):
         return MatchAllWeight(boost * query.boost)
     if isinstance(query, BooleanQuery):
+
         def bind(clauses: tuple[Query, ...]) -> tuple[Weight, ...]:
             return tuple(create_weight(c, context, params) for c in clauses)
 

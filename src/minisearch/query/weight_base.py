@@ -72,10 +72,7 @@ class SegmentContext:
             self._bm25f_norms[field] = norms
         return norms
 
-
-    def memo(
-        self, key: object
-    ) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.float64]] | None:
+    def memo(self, key: object) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.float64]] | None:
         """Per-snapshot results that depend only on index statistics (see `remember`)."""
         return self._memo.get(key)
 

@@ -61,7 +61,9 @@ class SegmentReader:
         self._maps[component] = mapped
         expected = self.meta.files.get(component.value)
         if expected is not None and expected.size != len(mapped):
-            raise CorruptIndexError(path, f"size {len(mapped)} differs from the manifest's {expected.size}")
+            raise CorruptIndexError(
+                path, f"size {len(mapped)} differs from the manifest's {expected.size}"
+            )
         self._bodies[component] = codec.check_file(
             mapped.data,
             path,
@@ -97,7 +99,9 @@ class SegmentReader:
             raise CorruptIndexError(path, f"bad deletions bitmap ({exc})") from None
         finally:
             mapped.close()
-        if len(deleted) != self.meta.del_count or (deleted and deleted.max() >= self.meta.doc_count):
+        if len(deleted) != self.meta.del_count or (
+            deleted and deleted.max() >= self.meta.doc_count
+        ):
             raise CorruptIndexError(path, "deletions do not match the manifest")
         return deleted
 
@@ -126,7 +130,9 @@ class SegmentReader:
         try:
             return TermPostings(self._postings_payload, terms.entry(ordinal))
         except (ValueError, TypeError) as exc:
-            raise CorruptIndexError(self._path(Component.POSTINGS), f"bad postings ({exc})") from None
+            raise CorruptIndexError(
+                self._path(Component.POSTINGS), f"bad postings ({exc})"
+            ) from None
 
     def term_postings(self, field: str, term: str) -> TermPostings | None:
         """The term's postings, decoded once and kept in a small per-reader cache."""
@@ -215,7 +221,9 @@ class SegmentReader:
                 data = np.frombuffer(column["data"], dtype=np.dtype(column["dtype"]))
                 out[str(name)] = (data, FrozenBitMap.deserialize(column["present"]))
         except (KeyError, TypeError, ValueError) as exc:
-            raise CorruptIndexError(self._path(Component.VALUES), f"bad numeric column ({exc})") from None
+            raise CorruptIndexError(
+                self._path(Component.VALUES), f"bad numeric column ({exc})"
+            ) from None
         return out
 
     def numeric_values(self, field: str) -> tuple[npt.NDArray[Any], FrozenBitMap]:
