@@ -14,7 +14,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from .cli import IndexOption, JsonOption, app, err, fail, out, user_errors
+from .cli import IndexOption, JsonOption, _progress_bar, app, err, fail, out, user_errors
 
 
 @app.command("eval")
@@ -31,9 +31,7 @@ def eval_command(
     queries: Annotated[
         Path | None, typer.Option(help="Queries: BEIR JSONL or TSV (id, text).")
     ] = None,
-    qrels: Annotated[
-        Path | None, typer.Option(help="Judgments: TREC qrels or BEIR TSV.")
-    ] = None,
+    qrels: Annotated[Path | None, typer.Option(help="Judgments: TREC qrels or BEIR TSV.")] = None,
     split: Annotated[str, typer.Option(help="BEIR qrels split.")] = "test",
     metric: Annotated[
         Optional[list[str]],  # noqa: UP045
@@ -90,7 +88,7 @@ def eval_command(
             qrel_map,
             metrics=tuple(metric or DEFAULT_MEASURES),
             params=params,
-            progress=_progress(as_json),
+            progress=_progress_bar(as_json),
         )
         if run_out is not None:
             write_trec_run(report.run, run_out)
@@ -112,12 +110,3 @@ def eval_command(
         "(no relevant documents)",
         style="dim",
     )
-
-
-def _progress(disabled: bool) -> Any:
-    from .cli import _progress_bar
-
-    bar = _progress_bar(disabled)
-    if bar is None:
-        return None
-    return lambda done, total: bar(done, total)

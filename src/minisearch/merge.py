@@ -143,10 +143,8 @@ def merge_segments(
 
 
 def _live_docs(reader: SegmentReader) -> npt.NDArray[np.int64]:
-    live = np.ones(reader.doc_count, dtype=bool)
-    if reader.deleted:
-        live[np.fromiter(reader.deleted, dtype=np.int64)] = False
-    return np.flatnonzero(live)
+    live = reader.live_mask
+    return np.arange(reader.doc_count) if live is None else np.flatnonzero(live)
 
 
 def _merge_field(

@@ -140,12 +140,9 @@ class Searcher:
             total = 0
             for seg in self.segments:
                 lengths = seg.field_lengths(field)
-                if seg.deleted:
-                    live = np.ones(len(lengths), dtype=bool)
-                    live[np.fromiter(seg.deleted, dtype=np.int64)] = False
-                    total += int(lengths[live].sum(dtype=np.int64))
-                else:
-                    total += int(lengths.sum(dtype=np.int64))
+                live = seg.live_mask
+                kept = lengths if live is None else lengths[live]
+                total += int(kept.sum(dtype=np.int64))
             stats = FieldStats(self.doc_count, total)
             self._field_stats[field] = stats
         return stats
@@ -235,9 +232,7 @@ class Searcher:
         collection topics): nothing is an operator, so it can never be a syntax error, and
         every token is its own term (a hyphenated word is not turned into a phrase).
         """
-        chosen = [self.schema[name] for name in fields] if fields else self.schema.text_fields
-        for f in chosen:
-            self._check_text_field(f.name)
+        chosen = self._default_fields(fields)
         clauses = tuple(self._bare_term(term, chosen) for term in self.analyzer.terms(text))
         if default_operator == "AND":
             return BooleanQuery(must=clauses)
@@ -266,13 +261,18 @@ class Searcher:
         except QuerySyntaxError as exc:
             return BooleanQuery(), [*errors, exc]
 
+    def _default_fields(self, fields: Sequence[str] | None) -> list[Field]:
+        """The text fields bare words search: `fields`, or every text field of the schema."""
+        chosen = [self.schema[name] for name in fields] if fields else self.schema.text_fields
+        for f in chosen:
+            self._check_text_field(f.name)
+        return chosen
+
     def _known_fields(self) -> list[str]:
         return [f.name for f in self.schema.fields if f.indexed]
 
     def _convert(self, tree: Any, text: str, fields: Sequence[str] | None) -> Query:
-        chosen = [self.schema[name] for name in fields] if fields else self.schema.text_fields
-        for f in chosen:
-            self._check_text_field(f.name)
+        chosen = self._default_fields(fields)
         query = QueryAnalyzer(self.schema, self.analyzer, chosen, text).convert(tree)
         return query if query is not None else BooleanQuery()
 
@@ -306,8 +306,9 @@ class Searcher:
         for ordinal, seg in enumerate(self.segments):
             matches = weight.matches(self._contexts[ordinal])
             docs, scores = matches.docs, matches.scores
-            if seg.deleted and len(docs):
-                keep = ~np.isin(docs, np.fromiter(seg.deleted, dtype=np.uint32))
+            live = seg.live_mask
+            if live is not None and len(docs):
+                keep = live[docs]
                 docs, scores = docs[keep], scores[keep]
             total += len(docs)
             best = top_k_indices(scores, wanted)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from .expansion import edit_distance, expand_fuzzy
@@ -110,7 +111,5 @@ def more_like_this(
     clauses = tuple(TermQuery(f, t) for _, f, t in scored[:max_terms])
     results = searcher.search(BooleanQuery(should=clauses), k + 1)
     hits = [h for h in results.hits if h.id != doc_id][:k]
-    from dataclasses import replace
-
     ranked = [replace(h, rank=i + 1) for i, h in enumerate(hits)]
     return replace(results, hits=ranked, total=max(results.total - 1, 0))

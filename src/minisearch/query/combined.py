@@ -18,7 +18,7 @@ import numpy.typing as npt
 from ..scoring import FieldStats
 from .ast import CombinedFieldQuery
 from .explain import Explanation
-from .weight_base import SegmentContext, SegmentMatches
+from .weight_base import SegmentContext, SegmentMatches, find_doc
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +78,8 @@ class CombinedFieldWeight:
 
     def explain(self, segment: SegmentContext, doc: int) -> Explanation | None:
         matched = self.matches(segment)
-        at = int(np.searchsorted(matched.docs, doc))
-        if at >= len(matched.docs) or matched.docs[at] != doc:
+        at = find_doc(matched.docs, doc)
+        if at is None:
             return None
         params = segment.params
         parts = []
@@ -87,10 +87,9 @@ class CombinedFieldWeight:
         for (name, field_weight), stats in zip(self.query.fields, self.field_stats, strict=True):
             postings = segment.reader.term_postings(name, self.query.term)
             tf = 0.0
-            if postings is not None:
-                i = int(np.searchsorted(postings.docs, doc))
-                if i < len(postings.docs) and postings.docs[i] == doc:
-                    tf = float(postings.tfs[i])
+            i = None if postings is None else find_doc(postings.docs, doc)
+            if postings is not None and i is not None:
+                tf = float(postings.tfs[i])
             dl = float(segment.reader.field_lengths(name)[doc])
             norm = 1.0 - params.b + params.b * dl / stats.avg_field_len
             share = field_weight * tf / norm

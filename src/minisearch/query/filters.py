@@ -39,10 +39,8 @@ class RangeWeight:
 
     def matches(self, segment: SegmentContext) -> SegmentMatches:
         q = self.query
-        values, present = segment.reader.numeric_values(q.field)
-        mask = np.zeros(len(values), dtype=bool)
-        if present:
-            mask[np.fromiter(present, dtype=np.int64, count=len(present))] = True
+        values, _ = segment.reader.numeric_values(q.field)
+        mask = segment.reader.numeric_present(q.field).copy()
         if q.lower is not None:
             mask &= values >= q.lower if q.include_lower else values > q.lower
         if q.upper is not None:

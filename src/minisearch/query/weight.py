@@ -35,7 +35,7 @@ from .explain import Explanation
 from .filters import KeywordWeight, RangeWeight
 from .multiterm import expand_terms
 from .phrase import phrase_freqs
-from .weight_base import SegmentContext, SegmentMatches, Weight
+from .weight_base import SegmentContext, SegmentMatches, Weight, find_doc
 
 
 class SearchContext(StatsProvider, Protocol):
@@ -106,8 +106,8 @@ class TermWeight:
         postings = segment.reader.term_postings(self.query.field, self.query.term)
         if postings is None:
             return None
-        at = int(np.searchsorted(postings.docs, doc))
-        if at >= len(postings.docs) or postings.docs[at] != doc:
+        at = find_doc(postings.docs, doc)
+        if at is None:
             return None
         q = self.query
         detail = _bm25_details(
@@ -150,8 +150,8 @@ class PhraseWeight:
 
     def explain(self, segment: SegmentContext, doc: int) -> Explanation | None:
         docs, freqs = self._freqs(segment)
-        at = int(np.searchsorted(docs, doc))
-        if at >= len(docs) or docs[at] != doc:
+        at = find_doc(docs, doc)
+        if at is None:
             return None
         q = self.query
         detail = _bm25_details(
@@ -263,8 +263,8 @@ class BooleanWeight:
         total = 0.0
         for clause in (*self.must, *self.should):
             m = clause.matches(segment)
-            at = int(np.searchsorted(m.docs, doc))
-            if at < len(m.docs) and m.docs[at] == doc:
+            at = find_doc(m.docs, doc)
+            if at is not None:
                 total += float(m.scores[at])
         if self.boost != 1.0:
             total *= self.boost

@@ -36,6 +36,12 @@ class SegmentMatches:
         return cls(_EMPTY_DOCS, _EMPTY_SCORES)
 
 
+def find_doc(docs: npt.NDArray[np.uint32], doc: int) -> int | None:
+    """Index of `doc` in the ascending array `docs`, or None when it is absent."""
+    at = int(np.searchsorted(docs, doc))
+    return at if at < len(docs) and docs[at] == doc else None
+
+
 class SegmentContext:
     """One segment as seen by one searcher: its reader plus cached length norms per field."""
 
