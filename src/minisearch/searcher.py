@@ -25,6 +25,7 @@ from .errors import MissingFileError, QuerySyntaxError, SchemaError
 from .highlight import Fragment, snippets
 from .query.analyze import QueryAnalyzer
 from .query.ast import BooleanQuery, CombinedFieldQuery, Query, TermQuery
+from .query.execute import segment_top_k
 from .query.explain import Explanation
 from .query.weight import create_weight, positive_terms
 from .query.weight_base import SegmentContext, Weight
@@ -32,7 +33,7 @@ from .queryparser import parse_query, parse_query_lenient
 from .schema import Field, FieldKind, Schema
 from .scoring import Bm25Params, FieldStats
 from .segment.reader import SegmentReader
-from .topk import Candidates, merge_candidates, top_k_indices
+from .topk import Candidates, merge_candidates
 
 _OPEN_RETRIES = 20
 
@@ -303,16 +304,10 @@ class Searcher:
         wanted = k + offset
         parts: list[Candidates] = []
         total = 0
-        for ordinal, seg in enumerate(self.segments):
-            matches = weight.matches(self._contexts[ordinal])
-            docs, scores = matches.docs, matches.scores
-            live = seg.live_mask
-            if live is not None and len(docs):
-                keep = live[docs]
-                docs, scores = docs[keep], scores[keep]
-            total += len(docs)
-            best = top_k_indices(scores, wanted)
-            parts.append(Candidates(ordinal, docs[best], scores[best]))
+        for context in self._contexts:
+            top = segment_top_k(weight, context, wanted)
+            total += top.total
+            parts.append(Candidates(context.ordinal, top.docs, top.scores))
         merged = merge_candidates(parts, wanted)[offset:]
         hits = []
         for i, (seg_ordinal, doc, score) in enumerate(merged):

@@ -42,6 +42,10 @@ def merge_candidates(parts: list[Candidates], k: int) -> list[tuple[int, int, fl
     """Global top k of per-segment candidates as (segment, doc, score)."""
     if not parts:
         return []
+    if len(parts) == 1:  # one segment: its candidates are already in final order
+        only = parts[0]
+        pairs = zip(only.docs[:k].tolist(), only.scores[:k].tolist(), strict=True)
+        return [(only.segment, doc, score) for doc, score in pairs]
     seg = np.concatenate([np.full(len(p.docs), p.segment, dtype=np.int64) for p in parts])
     docs = np.concatenate([p.docs for p in parts]).astype(np.int64)
     scores = np.concatenate([p.scores for p in parts])

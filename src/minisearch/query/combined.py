@@ -14,11 +14,12 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from pyroaring import FrozenBitMap
 
 from ..scoring import FieldStats
 from .ast import CombinedFieldQuery
 from .explain import Explanation
-from .weight_base import SegmentContext, SegmentMatches, find_doc
+from .weight_base import SegmentContext, SegmentMatches, UnitPostings, find_doc
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,18 +31,22 @@ class CombinedFieldWeight:
     doc_count: int
     field_stats: tuple[FieldStats, ...]
 
-    def matches(self, segment: SegmentContext) -> SegmentMatches:
+    def unit_postings(self, segment: SegmentContext) -> UnitPostings:
         key = ("bm25f", self.query.term, self.query.fields)
-        memo = segment.memo(key)
-        if memo is None:
-            memo = self._saturated(segment)
-            segment.remember(key, *memo)
-        docs, saturated = memo
-        return SegmentMatches(docs, self.weight * saturated)
+        return segment.unit_postings(key, lambda: self._saturated(segment))
+
+    def matches(self, segment: SegmentContext) -> SegmentMatches:
+        units = self.unit_postings(segment)
+        return SegmentMatches(units.docs, self.weight * units.values)
+
+    def doc_sets(self, segment: SegmentContext) -> list[FrozenBitMap]:
+        term = self.query.term
+        found = (segment.reader.term_postings(name, term) for name, _ in self.query.fields)
+        return [postings.bitmap() for postings in found if postings is not None]
 
     def _saturated(
         self, segment: SegmentContext
-    ) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.float64]]:
+    ) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.float64]] | None:
         """Docs with the term and ``tf~ * (k1 + 1) / (k1 + tf~)`` for each (no idf, no boost).
 
         Field shares are added in field order, sparse (`np.bincount` adds in array order)
@@ -55,7 +60,7 @@ class CombinedFieldWeight:
                 docs_parts.append(postings.docs)
                 share_parts.append(field_weight * postings.tfs.astype(np.float64) / norms)
         if not docs_parts:
-            return SegmentMatches.empty().docs, SegmentMatches.empty().scores
+            return None
         docs: npt.NDArray[Any]
         freq: npt.NDArray[np.float64]
         if len(docs_parts) == 1:

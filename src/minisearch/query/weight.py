@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
+from pyroaring import FrozenBitMap
 
 from ..scoring import Bm25Params, FieldStats, StatsProvider, idf, term_scores
 from .ast import (
@@ -35,7 +36,7 @@ from .explain import Explanation
 from .filters import KeywordWeight, RangeWeight
 from .multiterm import expand_terms
 from .phrase import phrase_freqs
-from .weight_base import SegmentContext, SegmentMatches, Weight, find_doc
+from .weight_base import SegmentContext, SegmentMatches, UnitPostings, Weight, find_doc
 
 
 class SearchContext(StatsProvider, Protocol):
@@ -89,18 +90,26 @@ class TermWeight:
     doc_freq: int
     field_stats: FieldStats
 
-    def matches(self, segment: SegmentContext) -> SegmentMatches:
-        key = ("bm25", self.query.field, self.query.term)
-        memo = segment.memo(key)
-        if memo is None:
-            postings = segment.reader.term_postings(self.query.field, self.query.term)
+    def unit_postings(self, segment: SegmentContext) -> UnitPostings:
+        """Docs with the term and ``tf * (k1 + 1) / (tf + norm)`` for each (no idf, no boost)."""
+        field, term = self.query.field, self.query.term
+
+        def compute() -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.float64]] | None:
+            postings = segment.reader.term_postings(field, term)
             if postings is None:
-                return SegmentMatches.empty()
-            norms = segment.norms(self.query.field)[postings.docs]
-            memo = (postings.docs, term_scores(1.0, postings.tfs, norms, segment.params.k1))
-            segment.remember(key, *memo)
-        docs, tf_parts = memo
-        return SegmentMatches(docs, self.weight * tf_parts)
+                return None
+            norms = segment.norms(field)[postings.docs]
+            return postings.docs, term_scores(1.0, postings.tfs, norms, segment.params.k1)
+
+        return segment.unit_postings(("bm25", field, term), compute)
+
+    def matches(self, segment: SegmentContext) -> SegmentMatches:
+        units = self.unit_postings(segment)
+        return SegmentMatches(units.docs, self.weight * units.values)
+
+    def doc_sets(self, segment: SegmentContext) -> list[FrozenBitMap]:
+        postings = segment.reader.term_postings(self.query.field, self.query.term)
+        return [] if postings is None else [postings.bitmap()]
 
     def explain(self, segment: SegmentContext, doc: int) -> Explanation | None:
         postings = segment.reader.term_postings(self.query.field, self.query.term)

@@ -9,6 +9,7 @@ numpy; deleted documents are removed by the caller.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -36,6 +37,27 @@ class SegmentMatches:
         return cls(_EMPTY_DOCS, _EMPTY_SCORES)
 
 
+@dataclass(frozen=True, slots=True)
+class UnitPostings:
+    """One term's postings in one segment with its score per document before the query weight.
+
+    ``score = weight * values`` where the weight (``boost * idf``) is fixed per snapshot;
+    `peak` is ``values.max()``, which makes ``weight * peak`` the term's exact score upper
+    bound in this segment (what dynamic pruning needs). Every value is positive.
+    """
+
+    docs: npt.NDArray[np.uint32]
+    values: npt.NDArray[np.float64]
+    peak: float
+
+    @classmethod
+    def of(cls, docs: npt.NDArray[np.uint32], values: npt.NDArray[np.float64]) -> UnitPostings:
+        return cls(docs, values, float(values.max()) if len(values) else 0.0)
+
+
+_EMPTY_UNITS = UnitPostings(_EMPTY_DOCS, _EMPTY_SCORES, 0.0)
+
+
 def find_doc(docs: npt.NDArray[np.uint32], doc: int) -> int | None:
     """Index of `doc` in the ascending array `docs`, or None when it is absent."""
     at = int(np.searchsorted(docs, doc))
@@ -54,7 +76,7 @@ class SegmentContext:
         self.params = params
         self._norms: dict[str, npt.NDArray[np.float64]] = {}
         self._bm25f_norms: dict[str, npt.NDArray[np.float64]] = {}
-        self._memo: dict[object, tuple[npt.NDArray[np.uint32], npt.NDArray[np.float64]]] = {}
+        self._memo: dict[object, UnitPostings] = {}
         self._memo_bytes = 0
 
     @property
@@ -78,26 +100,29 @@ class SegmentContext:
             self._bm25f_norms[field] = norms
         return norms
 
-    def memo(self, key: object) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.float64]] | None:
-        """Per-snapshot results that depend only on index statistics (see `remember`)."""
-        return self._memo.get(key)
-
-    def remember(
-        self, key: object, docs: npt.NDArray[np.uint32], values: npt.NDArray[np.float64]
-    ) -> None:
-        """Keep `values` for `key` while this snapshot lives, within `MEMO_BYTES` per segment.
+    def unit_postings(
+        self,
+        key: object,
+        compute: Callable[[], tuple[npt.NDArray[np.uint32], npt.NDArray[np.float64]] | None],
+    ) -> UnitPostings:
+        """`compute()`'s postings for `key`, remembered while this snapshot lives.
 
         Statistics never change within a snapshot, so a term's normalised frequencies can be
-        reused by every later query; the budget bounds the memory, and when it is full the
-        memo starts over rather than tracking recency.
+        reused by every later query; `MEMO_BYTES` per segment bounds the memory, and when it
+        is full the memo starts over rather than tracking recency.
         """
-        size = docs.nbytes + values.nbytes
-        if self._memo_bytes + size > MEMO_BYTES:
-            self._memo.clear()
-            self._memo_bytes = 0
-        if size <= MEMO_BYTES:
-            self._memo[key] = (docs, values)
-            self._memo_bytes += size
+        units = self._memo.get(key)
+        if units is None:
+            computed = compute()
+            units = _EMPTY_UNITS if computed is None else UnitPostings.of(*computed)
+            size = units.docs.nbytes + units.values.nbytes
+            if self._memo_bytes + size > MEMO_BYTES:
+                self._memo.clear()
+                self._memo_bytes = 0
+            if size <= MEMO_BYTES:
+                self._memo[key] = units
+                self._memo_bytes += size
+        return units
 
 
 class Weight(Protocol):
