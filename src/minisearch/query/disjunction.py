@@ -41,7 +41,7 @@ Strategy = Literal["auto", "dense", "maxscore"]
 # Segments with at least this many documents use MaxScore (below it, a dense pass is cheaper).
 MAXSCORE_MIN_DOCS = 1 << 15
 # MaxScore gives up (and scores densely) once its candidates exceed this share of the segment.
-MAXSCORE_MAX_CANDIDATE_SHARE = 0.25
+MAXSCORE_MAX_CANDIDATE_SHARE = 1.0
 SLACK = 1e-9
 
 _U32 = npt.NDArray[np.uint32]
@@ -89,9 +89,13 @@ def disjunction_top_k(
     if not units:
         return SegmentTop(np.zeros(0, np.uint32), np.zeros(0, np.float64), 0)
     n = segment.doc_count
+    if len(units) == 1 and strategy == "auto":
+        return _single(
+            units[0], weights[0] * boost if boost != 1.0 else weights[0], segment, wanted
+        )
     give_up = strategy == "auto"
     if strategy == "auto":
-        strategy = "maxscore" if n >= MAXSCORE_MIN_DOCS and len(units) > 1 else "dense"
+        strategy = "maxscore" if n >= MAXSCORE_MIN_DOCS else "dense"
     if strategy == "maxscore":
         found = _maxscore(units, weights, segment, wanted, boost, give_up)
         if found is not None:
@@ -133,6 +137,17 @@ def _dense(
     return SegmentTop(candidates[order].astype(np.uint32), scores[order], total)
 
 
+def _single(units: UnitPostings, weight: float, segment: SegmentContext, wanted: int) -> SegmentTop:
+    """One clause: its scores are the matches (``0.0 + w * v`` is ``w * v``), no summing."""
+    docs, scores = units.docs, weight * units.values
+    live = segment.reader.live_mask
+    if live is not None:
+        keep = live[docs]
+        docs, scores = docs[keep], scores[keep]
+    best = top_k_indices(scores, wanted)
+    return SegmentTop(docs[best], scores[best], len(docs))
+
+
 def _kth(scores: _F64, wanted: int) -> float:
     """The `wanted`-th largest of `scores`, or 0 when there are fewer (no threshold yet)."""
     if wanted <= 0 or len(scores) < wanted:
@@ -147,6 +162,24 @@ def _probe(units: UnitPostings, docs: _U32) -> tuple[npt.NDArray[np.intp], npt.N
     return at, units.docs[at] == docs
 
 
+def _merge(docs_a: _U32, values_a: _F64, docs_b: _U32, values_b: _F64) -> tuple[_U32, _F64]:
+    """Union of two ascending doc arrays, adding the values of documents in both.
+
+    A stable sort of two concatenated ascending runs is one linear merge (timsort).
+    """
+    if not len(docs_a) or not len(docs_b):
+        return (docs_b, values_b) if not len(docs_a) else (docs_a, values_a)
+    docs = np.concatenate([docs_a, docs_b])
+    order = np.argsort(docs, kind="stable")
+    docs = docs[order]
+    values = np.concatenate([values_a, values_b])[order]
+    first = np.empty(len(docs), dtype=bool)
+    first[0] = True
+    np.not_equal(docs[1:], docs[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    return docs[starts], np.add.reduceat(values, starts)
+
+
 def _maxscore(
     units: list[UnitPostings],
     weights: list[float],
@@ -155,49 +188,47 @@ def _maxscore(
     boost: float,
     give_up: bool,
 ) -> tuple[_U32, _F64] | None:
-    """MaxScore candidates rescored exactly; None when pruning does not pay (go dense)."""
+    """MaxScore in clause order; None when pruning does not pay (go dense).
+
+    Clauses are added in the order they come, so partial scores are the exhaustive path's
+    running sums and the final ones are its floats exactly; `create_weight` puts the clauses
+    of a disjunction in decreasing weight, which is the order that prunes best.
+    """
     live = segment.reader.live_mask
-    bounds = np.array([w * u.peak for w, u in zip(weights, units, strict=True)])
-    order = np.argsort(-bounds, kind="stable")
-    # left[j]: the most that the clauses order[j:] can still add to any document.
-    left = np.append(np.cumsum(bounds[order][::-1])[::-1], 0.0) * (1.0 + SLACK)
+    # left[j]: the most that clauses j, j+1, ... can still add to any document.
+    left = [0.0] * (len(units) + 1)
+    for j in range(len(units) - 1, -1, -1):
+        left[j] = left[j + 1] + weights[j] * units[j].peak
+    left = [bound * (1.0 + SLACK) for bound in left]
     limit = MAXSCORE_MAX_CANDIDATE_SHARE * segment.doc_count if give_up else np.inf
-    cand = np.zeros(0, np.uint32)
-    part = np.zeros(0, np.float64)
-    theta = 0.0
-    j = 0
-    while j < len(order) and not (theta > 0.0 and left[j] < theta):
-        u, w = units[order[j]], weights[order[j]]
-        docs, values = u.docs, w * u.values
+    cand, part = units[0].docs, weights[0] * units[0].values
+    if live is not None:
+        keep = live[cand]
+        cand, part = cand[keep], part[keep]
+    theta = _kth(part, wanted)
+    j = 1
+    while j < len(units) and not (theta > 0.0 and left[j] < theta):
+        docs, values = units[j].docs, weights[j] * units[j].values
         if live is not None:
             keep = live[docs]
             docs, values = docs[keep], values[keep]
-        if len(cand):
-            cand, inverse = np.unique(np.concatenate([cand, docs]), return_inverse=True)
-            summed = np.bincount(inverse, weights=np.concatenate([part, values]))
-            part = summed.astype(np.float64, copy=False)
-        else:
-            cand, part = docs, values
+        cand, part = _merge(cand, part, docs, values)
         if len(cand) > limit:
             return None
         theta = _kth(part, wanted)
         j += 1
-    for i in order[j:]:
-        keep = part * (1.0 + SLACK) + left[j] >= theta
+    # No document outside `cand` can reach theta: only probe the remaining clauses for it.
+    for i in range(j, len(units)):
+        keep = part + left[i] >= theta
         cand, part = cand[keep], part[keep]
         at, hit = _probe(units[i], cand)
         part[hit] += weights[i] * units[i].values[at[hit]]
-        theta = max(theta, _kth(part, wanted))
-        j += 1
-    cand = cand[part * (1.0 + SLACK) >= theta]
-    exact = np.zeros(len(cand), np.float64)
-    for u, w in zip(units, weights, strict=True):
-        at, hit = _probe(u, cand)
-        exact[hit] += w * u.values[at[hit]]
+        if i + 1 < len(units):
+            theta = max(theta, _kth(part, wanted))
     if boost != 1.0:
-        exact *= boost  # before selecting: rounding may tie scores that differed unboosted
-    best = top_k_indices(exact, wanted)
-    return cand[best], exact[best]
+        part *= boost
+    best = top_k_indices(part, wanted)
+    return cand[best], part[best]
 
 
 def _union_count(clauses: Sequence[TermClause], segment: SegmentContext) -> int:

@@ -10,6 +10,7 @@ tree uses, so explanation and score agree exactly.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -320,12 +321,28 @@ def create_weight(
 
         return BooleanWeight(
             must=bind(query.must),
-            should=bind(query.should),
+            should=_by_weight(bind(query.should)),
             must_not=bind(query.must_not),
             filter=bind(query.filter),
             boost=boost * query.boost,
         )
     raise TypeError(f"not a query: {query!r}")
+
+
+def _by_weight(clauses: tuple[Weight, ...]) -> tuple[Weight, ...]:
+    """Optional clauses in the order their scores are added: term clauses by decreasing weight.
+
+    The order is part of the score (float addition is not associative), so every path adds in
+    this one: the exhaustive one, the pruned ones (which need the rarest terms first) and
+    explanations. It depends on snapshot statistics only, never on a segment's layout.
+    """
+
+    def key(clause: Weight) -> float:
+        if isinstance(clause, TermWeight | CombinedFieldWeight):
+            return -clause.weight
+        return -math.inf
+
+    return tuple(sorted(clauses, key=key))
 
 
 def positive_terms(weight: Weight) -> dict[str, set[str]]:
