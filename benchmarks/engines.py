@@ -155,6 +155,21 @@ class MinisearchEngine(Engine):
         hits = self._searcher.search(text, k=k, stored_fields=False, syntax=False).hits
         return [(hit.id, hit.score) for hit in hits]
 
+    def add_and_commit(self, docs: Sequence[Doc]) -> None:
+        """Add `docs` to the built index in one writer session and commit (incremental)."""
+        from minisearch import Index
+
+        index = Index.open(self.index_path)
+        try:
+            with index.writer() as writer:
+                for doc in docs:
+                    writer.add(self._record(doc))
+        finally:
+            index.close()
+
+    def _record(self, doc: Doc) -> dict[str, str]:
+        return {"id": doc.id, "body": doc.body}
+
     def close(self) -> None:
         index = getattr(self, "_index", None)
         if index is not None:
@@ -180,7 +195,7 @@ class MinisearchDefaultEngine(MinisearchEngine):
         try:
             with index.writer() as writer:
                 for doc in docs:
-                    writer.add({"id": doc.id, "title": doc.title, "text": doc.text})
+                    writer.add(self._record(doc))
         finally:
             index.close()
 
@@ -190,6 +205,9 @@ class MinisearchDefaultEngine(MinisearchEngine):
         self.close()
         self._index = Index.open(self.index_path)
         self._searcher = self._index.searcher()
+
+    def _record(self, doc: Doc) -> dict[str, str]:
+        return {"id": doc.id, "title": doc.title, "text": doc.text}
 
 
 # --------------------------------------------------------------------------- bm25s

@@ -89,6 +89,24 @@ def measure_parallel_build(er: EngineRun, corpus: Corpus, workdir: Path) -> None
     shutil.rmtree(workdir, ignore_errors=True)
 
 
+UPDATE_DOCS = 1000
+
+
+def measure_update(er: EngineRun, corpus: Corpus) -> None:
+    """Seconds to add `UPDATE_DOCS` documents to minisearch's built index and commit.
+
+    The added documents are copies of the corpus's first ones under new ids. Peers without
+    incremental updates would rebuild instead: their build time stands beside this figure.
+    """
+    if not isinstance(er.engine, MinisearchEngine):
+        return
+    docs = [
+        doc._replace(id=f"added-{i}-{doc.id}") for i, doc in enumerate(corpus.docs[:UPDATE_DOCS])
+    ]
+    elapsed, _ = timed(lambda: er.engine.add_and_commit(docs))  # type: ignore[attr-defined]
+    er.metrics.update(update_docs=len(docs), update_s=elapsed)
+
+
 def _run_json(cmd: Sequence[str], env: dict[str, str] | None = None) -> dict[str, Any]:
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
     if proc.returncode != 0:

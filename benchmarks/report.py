@@ -130,6 +130,16 @@ def markdown(results: dict[str, Any]) -> str:
                 f"\nminisearch build with {ref['build_parallel_workers']} workers: "
                 f"{ref['build_parallel_s']:.2f} s ({ref['docs_per_s_parallel']:,.0f} docs/s)."
             )
+        if "update_s" in ref:
+            peers = ", ".join(
+                f"{r['engine']} {r['build_s']:.2f} s"
+                for r in rows
+                if r["engine"] != REFERENCE and r.get("build_s")
+            )
+            lines.append(
+                f"\nAdding {ref['update_docs']:,} documents to the minisearch index and "
+                f"committing: {ref['update_s']:.2f} s (peers rebuild: {peers or 'none'})."
+            )
         corpus_ratios = results["ratios"].get(name, {})
         if corpus_ratios:
             lines += ["", "minisearch ÷ peer:", ""]

@@ -36,6 +36,7 @@ from measure import (
     measure_cli,
     measure_fresh_process,
     measure_parallel_build,
+    measure_update,
     overlap_at_10,
     time_queries,
 )
@@ -135,6 +136,11 @@ def bench_corpus(
     time_queries(live, queries, args.rounds)
     for er in runs:
         er.engine.close()
+    for er in live:
+        try:
+            measure_update(er, corpus)
+        except Exception as exc:
+            er.fail("adding documents", exc)
 
     reference = next((er for er in runs if er.name == "minisearch" and er.run), None)
     if reference is not None:
