@@ -25,7 +25,7 @@ from .errors import MissingFileError, QuerySyntaxError, SchemaError
 from .highlight import Fragment, snippets
 from .query.analyze import QueryAnalyzer
 from .query.ast import BooleanQuery, CombinedFieldQuery, Query, TermQuery
-from .query.execute import segment_top_k
+from .query.execute import Strategy, segment_top_k
 from .query.explain import Explanation
 from .query.weight import create_weight, positive_terms
 from .query.weight_base import SegmentContext, Weight
@@ -92,6 +92,8 @@ class Searcher:
         self._contexts = [
             SegmentContext(seg, i, self, self.params) for i, seg in enumerate(self.segments)
         ]
+        # How segments are searched (query/execute.py); every strategy gives the same hits.
+        self.strategy: Strategy = "auto"
 
     @classmethod
     def open(cls, index_dir: Path, *, params: Bm25Params | None = None) -> Searcher:
@@ -304,10 +306,13 @@ class Searcher:
         wanted = k + offset
         parts: list[Candidates] = []
         total = 0
+        best = np.zeros(0, dtype=np.float64)  # the `wanted` best scores so far
         for context in self._contexts:
-            top = segment_top_k(weight, context, wanted)
+            floor = float(best[0]) if len(best) == wanted and wanted else 0.0
+            top = segment_top_k(weight, context, wanted, self.strategy, floor)
             total += top.total
             parts.append(Candidates(context.ordinal, top.docs, top.scores))
+            best = np.sort(np.concatenate([best, top.scores]))[-wanted:] if wanted else best
         merged = merge_candidates(parts, wanted)[offset:]
         hits = []
         for i, (seg_ordinal, doc, score) in enumerate(merged):

@@ -74,12 +74,15 @@ def disjunction_top_k(
     wanted: int,
     boost: float = 1.0,
     strategy: Strategy = "auto",
+    floor: float = 0.0,
 ) -> SegmentTop:
     """Top `wanted` of ``boost * sum(clause scores)`` over the documents matching any clause.
 
     Every clause weight and `boost` must be positive (zero scores would count as misses).
     "auto" picks by segment size, and leaves MaxScore for the dense pass when the candidates
     grow too many; "dense" and "maxscore" force one strategy (for tests and measurements).
+    `floor` is a score that `wanted` better-placed documents (of earlier segments) already
+    reach: MaxScore starts from it, so documents that cannot beat it are never scored.
     """
     units = [clause.unit_postings(segment) for clause in clauses]
     weights = [clause.weight for clause in clauses]
@@ -97,7 +100,7 @@ def disjunction_top_k(
     if strategy == "auto":
         strategy = "maxscore" if n >= MAXSCORE_MIN_DOCS else "dense"
     if strategy == "maxscore":
-        found = _maxscore(units, weights, segment, wanted, boost, give_up)
+        found = _maxscore(units, weights, segment, wanted, boost, give_up, floor / boost)
         if found is not None:
             docs, scores = found
             chosen = [clauses[i] for i in kept]
@@ -187,6 +190,7 @@ def _maxscore(
     wanted: int,
     boost: float,
     give_up: bool,
+    floor: float,
 ) -> tuple[_U32, _F64] | None:
     """MaxScore in clause order; None when pruning does not pay (go dense).
 
@@ -205,7 +209,8 @@ def _maxscore(
     if live is not None:
         keep = live[cand]
         cand, part = cand[keep], part[keep]
-    theta = _kth(part, wanted)
+    floor *= 1.0 - SLACK
+    theta = max(floor, _kth(part, wanted))
     j = 1
     while j < len(units) and not (theta > 0.0 and left[j] < theta):
         docs, values = units[j].docs, weights[j] * units[j].values
@@ -215,7 +220,7 @@ def _maxscore(
         cand, part = _merge(cand, part, docs, values)
         if len(cand) > limit:
             return None
-        theta = _kth(part, wanted)
+        theta = max(floor, _kth(part, wanted))
         j += 1
     # No document outside `cand` can reach theta: only probe the remaining clauses for it.
     for i in range(j, len(units)):

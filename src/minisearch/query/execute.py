@@ -23,14 +23,23 @@ Strategy = Literal["auto", "exhaustive", "dense", "maxscore"]
 
 
 def segment_top_k(
-    weight: Weight, segment: SegmentContext, wanted: int, strategy: Strategy = "auto"
+    weight: Weight,
+    segment: SegmentContext,
+    wanted: int,
+    strategy: Strategy = "auto",
+    floor: float = 0.0,
 ) -> SegmentTop:
-    """The best `wanted` live documents of `segment` for `weight`, in final order."""
+    """The best `wanted` live documents of `segment` for `weight`, in final order.
+
+    `floor`: the `wanted`-th best score of the segments before this one. Documents here that
+    do not exceed it cannot make the final top (ties go to earlier segments), so the pruned
+    path may leave them out.
+    """
     if strategy != "exhaustive":
         found = term_disjunction(weight)
         if found is not None:
             clauses, boost = found
-            return disjunction_top_k(clauses, segment, wanted, boost, strategy)
+            return disjunction_top_k(clauses, segment, wanted, boost, strategy, floor)
     return exhaustive_top_k(weight, segment, wanted)
 
 
