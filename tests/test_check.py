@@ -16,6 +16,7 @@ from minisearch.cli import app
 from minisearch.commit import read_latest
 from minisearch.index import Index
 from minisearch.segment.meta import Component
+from minisearch.termdict import FieldTerms, FieldTermsBuilder
 from minisearch.writer import IndexWriter
 
 
@@ -55,8 +56,13 @@ def test_unsorted_terms_with_valid_checksums_are_reported(tmp_path: Path) -> Non
     seg = commit.segments[0]
     path = seg.path(ix, Component.TERMS)
     body = codec.unpack(codec.check_file(path.read_bytes(), path, "terms", seg.id_bytes), path)
-    terms = body["fields"]["body"]["terms"]
-    terms[0], terms[1] = terms[1], terms[0]
+    dictionary = FieldTerms(body["fields"]["body"])
+    swapped = FieldTermsBuilder.empty()
+    words = list(dictionary.terms)
+    words[0], words[1] = words[1], words[0]
+    for ordinal, word in enumerate(words):
+        swapped.append(word, dictionary.entry(ordinal))
+    body["fields"]["body"] = swapped.to_body()
     data = codec.encode_file("terms", body, seg.id_bytes)
     path.unlink()
     path.write_bytes(data)

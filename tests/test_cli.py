@@ -21,7 +21,7 @@ import pytest
 from conftest import SEEDS, copy_tree_writable, flip_bit
 from typer.testing import CliRunner
 
-from minisearch import Index
+from minisearch import Index, codec
 from minisearch.cli import app
 from minisearch.commit import read_latest
 
@@ -124,7 +124,7 @@ def test_info_text_and_json(indexed: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     text = proc.stdout
     assert re.search(r"documents\s+5 live", text), text
-    assert re.search(r"format\s+v1\b", text), text
+    assert re.search(rf"format\s+v{codec.FORMAT_VERSION}\b", text), text
     m = re.search(r"segments\s+(\d+)", text)
     assert m and int(m.group(1)) >= 1, text
     assert "title" in text and "body" in text
@@ -133,7 +133,7 @@ def test_info_text_and_json(indexed: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     info = json.loads(proc.stdout)
     assert info["documents"] == 5
-    assert info["format_version"] == 1
+    assert info["format_version"] == codec.FORMAT_VERSION
     assert info["segments"] >= 1
     assert info["deleted"] == 0
     assert [f["name"] for f in info["fields"]] == ["title", "body"]

@@ -174,6 +174,8 @@ def _field_problems(
     words = list(terms.terms)
     if any(a >= b for a, b in pairwise(words)):
         yield Problem(file_of[Component.TERMS], f"{name}: terms are not sorted and unique")
+    if not terms.prefixes_match():
+        yield Problem(file_of[Component.TERMS], f"{name}: term prefixes do not match the terms")
     n = reader.doc_count
     for ordinal, term in enumerate(words):
         p = reader.postings(name, ordinal)
