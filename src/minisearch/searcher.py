@@ -28,7 +28,7 @@ from .query.ast import BooleanQuery, CombinedFieldQuery, Query, TermQuery
 from .query.execute import Strategy, segment_top_k
 from .query.explain import Explanation
 from .query.weight import create_weight, positive_terms
-from .query.weight_base import SegmentContext, Weight
+from .query.weight_base import SegmentContext, UnitMemo, Weight
 from .queryparser import parse_query, parse_query_lenient
 from .schema import Field, FieldKind, Schema
 from .scoring import Bm25Params, FieldStats
@@ -89,8 +89,9 @@ class Searcher:
         self._field_stats: dict[str, FieldStats] = {}
         self._doc_freqs: dict[tuple[str, str], int] = {}
         self._doc_freqs_any: dict[tuple[tuple[str, ...], str], int] = {}
+        memo = UnitMemo()
         self._contexts = [
-            SegmentContext(seg, i, self, self.params) for i, seg in enumerate(self.segments)
+            SegmentContext(seg, i, self, self.params, memo) for i, seg in enumerate(self.segments)
         ]
         # How segments are searched (query/execute.py); every strategy gives the same hits.
         self.strategy: Strategy = "auto"

@@ -9,6 +9,7 @@ numpy; deleted documents are removed by the caller.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -20,7 +21,6 @@ from ..scoring import Bm25Params, StatsProvider, bm25f_norms, length_norms
 from ..segment.reader import SegmentReader
 from .explain import Explanation
 
-MEMO_BYTES = 64 * 1024 * 1024
 _EMPTY_DOCS = np.zeros(0, dtype=np.uint32)
 _EMPTY_SCORES = np.zeros(0, dtype=np.float64)
 
@@ -64,11 +64,49 @@ def find_doc(docs: npt.NDArray[np.uint32], doc: int) -> int | None:
     return at if at < len(docs) and docs[at] == doc else None
 
 
+class UnitMemo:
+    """Per-term unit postings of one snapshot, least recently used first out, in `budget` bytes.
+
+    Statistics never change within a snapshot, so a term's normalised frequencies computed
+    for one query serve every later one; one budget for all of a searcher's segments bounds
+    the memory whatever the number of segments, and recency keeps the frequent terms of a
+    Zipfian query stream.
+    """
+
+    DEFAULT_BUDGET = 256 * 1024 * 1024
+
+    def __init__(self, budget: int = DEFAULT_BUDGET) -> None:
+        self.budget = budget
+        self.size = 0
+        self._entries: OrderedDict[object, UnitPostings] = OrderedDict()
+
+    def get(self, key: object) -> UnitPostings | None:
+        units = self._entries.get(key)
+        if units is not None:
+            self._entries.move_to_end(key)
+        return units
+
+    def put(self, key: object, units: UnitPostings) -> None:
+        size = units.docs.nbytes + units.values.nbytes
+        if size > self.budget:
+            return
+        self._entries[key] = units
+        self.size += size
+        while self.size > self.budget:
+            _, old = self._entries.popitem(last=False)
+            self.size -= old.docs.nbytes + old.values.nbytes
+
+
 class SegmentContext:
     """One segment as seen by one searcher: its reader plus cached length norms per field."""
 
     def __init__(
-        self, reader: SegmentReader, ordinal: int, stats: StatsProvider, params: Bm25Params
+        self,
+        reader: SegmentReader,
+        ordinal: int,
+        stats: StatsProvider,
+        params: Bm25Params,
+        memo: UnitMemo | None = None,
     ) -> None:
         self.reader = reader
         self.ordinal = ordinal
@@ -76,8 +114,7 @@ class SegmentContext:
         self.params = params
         self._norms: dict[str, npt.NDArray[np.float64]] = {}
         self._bm25f_norms: dict[str, npt.NDArray[np.float64]] = {}
-        self._memo: dict[object, UnitPostings] = {}
-        self._memo_bytes = 0
+        self._memo = UnitMemo() if memo is None else memo
 
     @property
     def doc_count(self) -> int:
@@ -105,23 +142,13 @@ class SegmentContext:
         key: object,
         compute: Callable[[], tuple[npt.NDArray[np.uint32], npt.NDArray[np.float64]] | None],
     ) -> UnitPostings:
-        """`compute()`'s postings for `key`, remembered while this snapshot lives.
-
-        Statistics never change within a snapshot, so a term's normalised frequencies can be
-        reused by every later query; `MEMO_BYTES` per segment bounds the memory, and when it
-        is full the memo starts over rather than tracking recency.
-        """
+        """`compute()`'s postings for `key` in this segment, remembered (see `UnitMemo`)."""
+        key = (self.ordinal, key)
         units = self._memo.get(key)
         if units is None:
             computed = compute()
             units = _EMPTY_UNITS if computed is None else UnitPostings.of(*computed)
-            size = units.docs.nbytes + units.values.nbytes
-            if self._memo_bytes + size > MEMO_BYTES:
-                self._memo.clear()
-                self._memo_bytes = 0
-            if size <= MEMO_BYTES:
-                self._memo[key] = units
-                self._memo_bytes += size
+            self._memo.put(key, units)
         return units
 
 
