@@ -8,11 +8,13 @@ lookups of absent terms that sort between, before and after the present ones.
 from __future__ import annotations
 
 import msgpack
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from minisearch.packed import PackedStrings, pack_strings
 from minisearch.postings import TermEntry
-from minisearch.termdict import FieldTerms, FieldTermsBuilder, PackedTerms
+from minisearch.termdict import FieldTerms, FieldTermsBuilder
 
 ALPHABET = st.sampled_from(["a", "b", "é", "ß", "東", "z", "0"])
 WORDS = st.one_of(
@@ -34,7 +36,7 @@ def dictionary(words: list[str]) -> FieldTerms:
 def test_lookup_matches_a_sorted_list(words: list[str], probes: list[str]) -> None:
     words = sorted(words)
     terms = dictionary(words)
-    assert isinstance(terms.terms, PackedTerms)
+    assert isinstance(terms.terms, PackedStrings)
     assert list(terms.terms) == words and len(terms) == len(words)
     assert terms.terms[1:4] == words[1:4]
     assert terms.prefixes_match()
@@ -62,3 +64,17 @@ def test_columns_take_the_smallest_width() -> None:
     terms = FieldTerms(body)
     assert terms.doc_freqs.dtype.itemsize >= 4
     assert terms.entry(1).offset == 5_000_000_000
+
+
+def test_packed_strings_round_trip_and_reject_bad_offsets() -> None:
+    ids = ["doc-1", "", "δοκ-2", "東京", "x" * 300]
+    packed = PackedStrings(pack_strings(ids))
+    assert list(packed) == ids and packed[-1] == ids[-1] and packed[1:3] == ids[1:3]
+    body = pack_strings(ids)
+    body["count"] = 4
+    with pytest.raises(ValueError, match="offsets"):
+        PackedStrings(body)
+    body = pack_strings(ids)
+    body["blob"] = body["blob"][:-1]
+    with pytest.raises(ValueError, match="offsets"):
+        PackedStrings(body)

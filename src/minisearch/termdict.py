@@ -16,14 +16,15 @@ walk ranges of `FieldTerms.terms` directly.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, overload
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from .codec import WIDTH_DTYPES, encode_uints
+from .codec import encode_uints
+from .packed import PackedStrings, decode_uints_column, pack_strings
 from .postings import TermEntry
 
 PREFIX_BYTES = 8
@@ -57,55 +58,13 @@ class FieldTermsBuilder:
             self.columns[name].append(getattr(entry, name))
 
     def to_body(self) -> dict[str, Any]:
-        encoded = [term.encode("utf-8") for term in self.terms]
-        ends = np.cumsum([len(e) for e in encoded], dtype=np.uint64)
-        body: dict[str, Any] = {
-            "count": len(encoded),
-            "blob": b"".join(encoded),
-            "ends": list(encode_uints(ends)),
-            "prefixes": np.array(encoded, dtype=f"S{PREFIX_BYTES}").tobytes(),
-        }
+        body = pack_strings(self.terms)
+        body["prefixes"] = np.array(
+            [term.encode("utf-8") for term in self.terms], dtype=f"S{PREFIX_BYTES}"
+        ).tobytes()
         for name, dtype in _COLUMNS.items():
             body[name] = list(encode_uints(np.asarray(self.columns[name], dtype=dtype)))
         return body
-
-
-class PackedTerms(Sequence[str]):
-    """The sorted terms of a format-2 dictionary, decoded one at a time on access."""
-
-    __slots__ = ("_blob", "_ends", "_starts")
-
-    def __init__(self, blob: bytes, ends: npt.NDArray[Any]) -> None:
-        self._blob = blob
-        self._ends = ends.astype(np.int64)
-        self._starts = np.zeros(len(ends), dtype=np.int64)
-        self._starts[1:] = self._ends[:-1]
-
-    def __len__(self) -> int:
-        return len(self._ends)
-
-    @overload
-    def __getitem__(self, i: int) -> str: ...
-
-    @overload
-    def __getitem__(self, i: slice) -> list[str]: ...
-
-    def __getitem__(self, i: int | slice) -> str | list[str]:
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
-        if i < 0:
-            i += len(self)
-        if not 0 <= i < len(self):
-            raise IndexError("term ordinal out of range")
-        return self._blob[self._starts[i] : self._ends[i]].decode("utf-8")
-
-    def __iter__(self) -> Iterator[str]:
-        blob = self._blob
-        for start, end in zip(self._starts.tolist(), self._ends.tolist(), strict=True):
-            yield blob[start:end].decode("utf-8")
-
-    def encoded(self, i: int) -> bytes:
-        return self._blob[self._starts[i] : self._ends[i]]
 
 
 class FieldTerms:
@@ -124,16 +83,12 @@ class FieldTerms:
             for name, dtype in _COLUMNS.items():
                 self._columns[name] = np.frombuffer(body[name], dtype=dtype)
         else:
-            count = body["count"]
-            ends = _uints(body["ends"])
-            if len(ends) != count or (count and int(ends[-1]) != len(body["blob"])):
-                raise ValueError("term offsets do not match the terms blob")
-            self.terms = PackedTerms(body["blob"], ends)
+            self.terms = PackedStrings(body)
             self._prefixes = np.frombuffer(body["prefixes"], dtype=f"S{PREFIX_BYTES}")
-            if len(self._prefixes) != count:
+            if len(self._prefixes) != len(self.terms):
                 raise ValueError("one prefix per term expected")
             for name in _COLUMNS:
-                self._columns[name] = _uints(body[name])
+                self._columns[name] = decode_uints_column(body[name])
         # Callers add document frequencies up across segments: keep them at least 32 bits wide.
         self._columns["doc_freq"] = self._columns["doc_freq"].astype(np.uint32, copy=False)
         for name, column in self._columns.items():
@@ -148,7 +103,7 @@ class FieldTerms:
     def index_of(self, term: str) -> int:
         """Ordinal of `term`, or -1 when absent."""
         terms = self.terms
-        if not isinstance(terms, PackedTerms) or self._prefixes is None:
+        if not isinstance(terms, PackedStrings) or self._prefixes is None:
             i = bisect_left(terms, term)
             return i if i < len(terms) and terms[i] == term else -1
         key = term.encode("utf-8")
@@ -189,11 +144,3 @@ class FieldTerms:
     @property
     def doc_freqs(self) -> npt.NDArray[np.uint32]:
         return self._columns["doc_freq"]
-
-
-def _uints(column: Any) -> npt.NDArray[Any]:
-    """A [width code, bytes] column of format 2 as a zero-copy array."""
-    code, data = column
-    if not (isinstance(code, int) and 0 <= code < len(WIDTH_DTYPES)):
-        raise ValueError(f"bad width code {code!r}")
-    return np.frombuffer(data, dtype=WIDTH_DTYPES[code])

@@ -22,6 +22,7 @@ from pyroaring import BitMap
 
 from .. import codec
 from ..analysis import Analyzer, AnalyzerConfig
+from ..packed import pack_strings
 from ..postings import _POS_SHIFT, RAW_DOCS, TermEntry, encode_term, position_deltas
 from ..schema import FieldKind, Schema, keyword_values
 from ..storage import fsync_dir, write_durable
@@ -216,7 +217,7 @@ def write_segment(
         Component.DOCS: codec.seal(
             codec.header_bytes(Component.DOCS, id_bytes) + codec.pack_bins(bodies.docs)
         ),
-        Component.IDS: codec.encode_file(Component.IDS, bodies.ids, id_bytes),
+        Component.IDS: codec.encode_file(Component.IDS, pack_strings(bodies.ids), id_bytes),
     }
     infos: dict[str, FileInfo] = {}
     for component, data in files.items():

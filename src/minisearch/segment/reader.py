@@ -12,7 +12,7 @@ reported as `CorruptIndexError` naming the file.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from pyroaring import FrozenBitMap
 
 from .. import codec
 from ..errors import CorruptIndexError, MissingFileError
+from ..packed import PackedStrings
 from ..postings import TermPostings
 from ..schema import FieldKind, Schema
 from ..storage import MappedFile
@@ -172,10 +173,19 @@ class SegmentReader:
         return self._norms[field]
 
     @cached_property
-    def _ids(self) -> list[str]:
-        ids = self._decode(Component.IDS)
-        if not isinstance(ids, list) or len(ids) != self.doc_count:
-            raise CorruptIndexError(self._path(Component.IDS), "id list does not match the segment")
+    def _ids(self) -> Sequence[str]:
+        path = self._path(Component.IDS)
+        body = self._decode(Component.IDS)
+        ids: Sequence[str]
+        if isinstance(body, list):  # format 1: a msgpack array of str
+            ids = body
+        else:
+            try:
+                ids = PackedStrings(body)
+            except (KeyError, TypeError, ValueError) as exc:
+                raise CorruptIndexError(path, f"bad ids ({exc})") from None
+        if len(ids) != self.doc_count:
+            raise CorruptIndexError(path, "id list does not match the segment")
         return ids
 
     def external_id(self, doc: int) -> str:
