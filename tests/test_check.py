@@ -55,7 +55,9 @@ def test_unsorted_terms_with_valid_checksums_are_reported(tmp_path: Path) -> Non
     commit = read_latest(ix)
     seg = commit.segments[0]
     path = seg.path(ix, Component.TERMS)
-    body = codec.unpack(codec.check_file(path.read_bytes(), path, "terms", seg.id_bytes), path)
+    body = codec.decode_split(
+        codec.check_file(path.read_bytes(), path, "terms", seg.id_bytes), path
+    )
     dictionary = FieldTerms(body["fields"]["body"])
     swapped = FieldTermsBuilder.empty()
     words = list(dictionary.terms)
@@ -63,7 +65,7 @@ def test_unsorted_terms_with_valid_checksums_are_reported(tmp_path: Path) -> Non
     for ordinal, word in enumerate(words):
         swapped.append(word, dictionary.entry(ordinal))
     body["fields"]["body"] = swapped.to_body()
-    data = codec.encode_file("terms", body, seg.id_bytes)
+    data = codec.encode_file_split("terms", body, seg.id_bytes)
     path.unlink()
     path.write_bytes(data)
     manifest = ix / f"manifest-{commit.generation}"

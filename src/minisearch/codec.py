@@ -200,3 +200,67 @@ def bins_view(body: memoryview, count: int, path: Path) -> list[memoryview]:
     if at != len(body):
         raise CorruptIndexError(path, "trailing bytes after the body")
     return parts
+
+
+# -- bodies whose bins are kept out of line (zero-copy reading) -------------------------------
+
+_BIN_REF = "$bin"
+
+
+def encode_file_split(component: str, body: Any, segment_id: bytes = NO_SEGMENT) -> bytes:
+    """Like `encode_file`, but every bytes value of `body` is moved out of the msgpack part.
+
+    The body becomes two bins: a msgpack tree in which each bytes value is replaced by
+    ``{"$bin": [offset, length]}``, and the concatenation of those values. `decode_split`
+    puts views into the memory map back in their place, so large columns (term blobs,
+    prefixes, statistics) are never copied when a segment opens.
+    """
+    chunks: list[bytes] = []
+    size = 0
+
+    def lift(node: Any) -> Any:
+        nonlocal size
+        if isinstance(node, bytes | bytearray | memoryview):
+            ref = {_BIN_REF: [size, len(node)]}
+            chunks.append(bytes(node))
+            size += len(node)
+            return ref
+        if isinstance(node, dict):
+            return {key: lift(value) for key, value in node.items()}
+        if isinstance(node, list | tuple):
+            return [lift(value) for value in node]
+        return node
+
+    tree = lift(body)
+    data = header_bytes(component, segment_id) + pack_bins([pack(tree), b"".join(chunks)])
+    return seal(data)
+
+
+def is_split(body: memoryview) -> bool:
+    """Whether a file body was written by `encode_file_split` (a msgpack map is not)."""
+    return len(body) > 0 and body[0] == 0x92
+
+
+def decode_split(body: memoryview, path: Path) -> Any:
+    """The tree of an `encode_file_split` body, with memoryviews for its bytes values."""
+    tree_bin, data = bins_view(body, 2, path)
+    tree = unpack(tree_bin, path)
+
+    def place(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get(_BIN_REF)
+            if ref is not None and len(node) == 1:
+                if not (isinstance(ref, list) and len(ref) == 2):
+                    raise CorruptIndexError(path, "malformed bin reference")
+                offset, length = ref
+                if not (isinstance(offset, int) and isinstance(length, int)):
+                    raise CorruptIndexError(path, "malformed bin reference")
+                if offset < 0 or length < 0 or offset + length > len(data):
+                    raise CorruptIndexError(path, "bin reference past the end of the body")
+                return data[offset : offset + length]
+            return {key: place(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [place(value) for value in node]
+        return node
+
+    return place(tree)

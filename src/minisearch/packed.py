@@ -40,7 +40,7 @@ class PackedStrings(Sequence[str]):
         blob, ends = body["blob"], decode_uints_column(body["ends"])
         if len(ends) != body["count"] or (len(ends) and int(ends[-1]) != len(blob)):
             raise ValueError("string offsets do not match the blob")
-        self._blob: bytes = blob
+        self._blob: bytes | memoryview = blob
         self._ends = ends.astype(np.int64)
         self._starts = np.zeros(len(ends), dtype=np.int64)
         self._starts[1:] = self._ends[:-1]
@@ -59,12 +59,12 @@ class PackedStrings(Sequence[str]):
     def __getitem__(self, i: int | slice) -> str | list[str]:
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
-        return self.encoded(i).decode("utf-8")
+        return str(self.encoded(i), "utf-8")
 
     def __iter__(self) -> Iterator[str]:
         blob = self._blob
         for start, end in zip(self._starts.tolist(), self._ends.tolist(), strict=True):
-            yield blob[start:end].decode("utf-8")
+            yield str(blob[start:end], "utf-8")
 
     def encoded(self, i: int) -> bytes:
         """The UTF-8 bytes of string `i` (no decoding: for comparisons)."""
@@ -72,4 +72,4 @@ class PackedStrings(Sequence[str]):
             i += len(self)
         if not 0 <= i < len(self):
             raise IndexError("string index out of range")
-        return self._blob[self._starts[i] : self._ends[i]]
+        return bytes(self._blob[self._starts[i] : self._ends[i]])

@@ -208,7 +208,7 @@ def write_segment(
     seg_dir.mkdir()
     id_bytes = bytes.fromhex(seg_id)
     files = {
-        Component.TERMS: codec.encode_file(Component.TERMS, bodies.terms, id_bytes),
+        Component.TERMS: codec.encode_file_split(Component.TERMS, bodies.terms, id_bytes),
         Component.POSTINGS: codec.seal(
             codec.header_bytes(Component.POSTINGS, id_bytes) + codec.pack_bins([bodies.postings])
         ),
@@ -217,7 +217,7 @@ def write_segment(
         Component.DOCS: codec.seal(
             codec.header_bytes(Component.DOCS, id_bytes) + codec.pack_bins(bodies.docs)
         ),
-        Component.IDS: codec.encode_file(Component.IDS, pack_strings(bodies.ids), id_bytes),
+        Component.IDS: codec.encode_file_split(Component.IDS, pack_strings(bodies.ids), id_bytes),
     }
     infos: dict[str, FileInfo] = {}
     for component, data in files.items():

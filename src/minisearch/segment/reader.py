@@ -86,7 +86,8 @@ class SegmentReader:
         return self.meta.path(self.index_dir, component)
 
     def _decode(self, component: Component) -> Any:
-        return codec.unpack(self._bodies[component], self._path(component))
+        body, path = self._bodies[component], self._path(component)
+        return codec.decode_split(body, path) if codec.is_split(body) else codec.unpack(body, path)
 
     def _read_deletes(self) -> FrozenBitMap:
         if self.meta.del_gen == 0:
