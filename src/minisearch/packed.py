@@ -59,7 +59,7 @@ class PackedStrings(Sequence[str]):
     def __getitem__(self, i: int | slice) -> str | list[str]:
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
-        return str(self.encoded(i), "utf-8")
+        return str(self._span(i), "utf-8")
 
     def __iter__(self) -> Iterator[str]:
         blob = self._blob
@@ -68,8 +68,11 @@ class PackedStrings(Sequence[str]):
 
     def encoded(self, i: int) -> bytes:
         """The UTF-8 bytes of string `i` (no decoding: for comparisons)."""
+        return bytes(self._span(i))
+
+    def _span(self, i: int) -> bytes | memoryview:
         if i < 0:
             i += len(self)
         if not 0 <= i < len(self):
             raise IndexError("string index out of range")
-        return bytes(self._blob[self._starts[i] : self._ends[i]])
+        return self._blob[self._starts[i] : self._ends[i]]
