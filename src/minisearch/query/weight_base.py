@@ -75,8 +75,8 @@ class UnitMemo:
 
     DEFAULT_BUDGET = 256 * 1024 * 1024
 
-    def __init__(self, budget: int = DEFAULT_BUDGET) -> None:
-        self.budget = budget
+    def __init__(self, budget: int | None = None) -> None:
+        self.budget = self.DEFAULT_BUDGET if budget is None else budget
         self.size = 0
         self._entries: OrderedDict[object, UnitPostings] = OrderedDict()
 
