@@ -14,7 +14,10 @@ It prints one JSON object on its last stdout line:
 * ``rss_base_bytes``: RSS after the interpreter and the harness modules loaded;
 * ``rss_open_bytes``: RSS after the import and the open;
 * ``rss_after_queries_bytes``: RSS after running the given queries at k=10 and k=100;
-* ``peak_rss_bytes``: the process's peak RSS (``ru_maxrss``).
+* ``peak_rss_bytes``: the process's peak RSS (``ru_maxrss``);
+* ``anon_open_bytes``, ``anon_after_queries_bytes``: the anonymous part of the RSS (Linux
+  ``RssAnon``): memory the process itself holds, without the pages of memory-mapped index
+  files, which RSS also counts but which belong to the page cache and can be dropped.
 """
 
 from __future__ import annotations
@@ -29,6 +32,18 @@ from pathlib import Path
 import psutil
 from common import pin_single_thread
 from engines import ENGINES, create_engine
+
+
+def anon_rss() -> int | None:
+    """``RssAnon`` of this process in bytes (Linux), else None."""
+    try:
+        status = Path("/proc/self/status").read_text(encoding="ascii")
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith("RssAnon:"):
+            return int(line.split()[1]) * 1024
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     engine.open()
     open_s = time.perf_counter() - start
     rss_open = process.memory_info().rss
+    anon_open = anon_rss()
 
     start = time.perf_counter()
     if queries:
@@ -63,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         for query in queries:
             engine.search(query, k)
     rss_after = process.memory_info().rss
+    anon_after = anon_rss()
     engine.close()
 
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -76,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
                 "rss_open_bytes": rss_open,
                 "rss_after_queries_bytes": rss_after,
                 "peak_rss_bytes": peak_kib * 1024,
+                "anon_open_bytes": anon_open,
+                "anon_after_queries_bytes": anon_after,
             }
         )
     )

@@ -44,7 +44,7 @@ from report import markdown, plot_qps_vs_size, ratios
 
 DEFAULT_CORPORA = "scifact,cranfield,cacm,seeds,synthetic:10000"
 QUICK_CORPORA = "cranfield,synthetic:2000"
-PROBE_QUERIES = 100
+PROBE_QUERIES = 1000
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
