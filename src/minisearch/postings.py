@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import array
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,7 @@ import numpy.typing as npt
 from pyroaring import BitMap, FrozenBitMap
 
 from .codec import WIDTH_DTYPES, decode_uints, width_code
+from .errors import CorruptIndexError
 
 BLOCK_SIZE = 128
 RAW_DOCS = 0x10
@@ -95,19 +97,15 @@ def encode_term(
 class TermPostings:
     """Decoded postings of one term; columns are views over the segment's memory map."""
 
-    __slots__ = ("_data", "_entry", "_pos_offset", "docs", "tfs")
+    __slots__ = ("_data", "_docs", "_entry", "_path", "_pos_offset", "tfs")
 
-    def __init__(self, data: memoryview, entry: TermEntry) -> None:
+    def __init__(self, data: memoryview, entry: TermEntry, path: Path | None = None) -> None:
         self._data = data
+        self._path = path  # named in the error if the doc ids turn out to be corrupt
         self._entry = entry
+        self._docs: U32Array | None = None
         df = entry.doc_freq
-        at = entry.offset
-        if entry.flags & RAW_DOCS:
-            self.docs: U32Array = np.frombuffer(data, dtype="<u4", count=df, offset=at)
-        else:
-            bitmap = FrozenBitMap.deserialize(data[at : at + entry.docs_len])  # type: ignore[arg-type]
-            self.docs = np.frombuffer(bitmap.to_array(), dtype=np.uint32)
-        at += entry.docs_len
+        at = entry.offset + entry.docs_len
         tf_code = entry.flags & _TF_MASK
         self.tfs: npt.NDArray[Any] = decode_uints(data, tf_code, df, at)
         blocks = num_blocks(df)
@@ -116,6 +114,29 @@ class TermPostings:
     @property
     def entry(self) -> TermEntry:
         return self._entry
+
+    @property
+    def docs(self) -> U32Array:
+        """Doc numbers, ascending; roaring-coded ones are decoded on first use."""
+        if self._docs is None:
+            entry, at = self._entry, self._entry.offset
+            if entry.flags & RAW_DOCS:
+                self._docs = np.frombuffer(self._data, dtype="<u4", count=entry.doc_freq, offset=at)
+            else:
+                data = self._data[at : at + entry.docs_len]
+                try:
+                    bitmap = FrozenBitMap.deserialize(data)  # type: ignore[arg-type]
+                except (ValueError, TypeError) as exc:
+                    if self._path is None:
+                        raise
+                    raise CorruptIndexError(self._path, f"bad doc ids ({exc})") from None
+                self._docs = np.frombuffer(bitmap.to_array(), dtype=np.uint32)
+            if len(self._docs) != entry.doc_freq:
+                message = f"{len(self._docs)} doc ids for doc freq {entry.doc_freq}"
+                if self._path is None:
+                    raise ValueError(message)
+                raise CorruptIndexError(self._path, message)
+        return self._docs
 
     def bitmap(self) -> FrozenBitMap:
         """The doc ids as a roaring bitmap (for boolean algebra)."""

@@ -131,7 +131,8 @@ class SegmentReader:
     def postings(self, field: str, ordinal: int) -> TermPostings:
         terms = self._terms[field]
         try:
-            return TermPostings(self._postings_payload, terms.entry(ordinal))
+            path = self._path(Component.POSTINGS)
+            return TermPostings(self._postings_payload, terms.entry(ordinal), path)
         except (ValueError, TypeError) as exc:
             raise CorruptIndexError(
                 self._path(Component.POSTINGS), f"bad postings ({exc})"
