@@ -23,7 +23,7 @@ from strategies import FAST_TMP
 import minisearch.query.disjunction as disjunction
 from minisearch import Bm25Params, Index, Schema, TextField
 from minisearch.query.execute import segment_top_k, term_disjunction
-from minisearch.query.weight import create_weight
+from minisearch.query.weight import TermWeight, create_weight
 
 WORDS = [f"w{i}" for i in range(40)]
 # Zipf-like: w0 is in most documents, w39 in few.
@@ -121,13 +121,13 @@ def test_every_strategy_returns_the_exhaustive_top_k(
 def test_maxscore_prunes_and_still_matches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A corpus where frequent words are many and rare ones few: MaxScore's probe phase runs."""
     probed: list[int] = []
-    real_probe = disjunction._probe
+    real_probe = TermWeight.probe
 
-    def counting_probe(units, docs):  # type: ignore[no-untyped-def]
+    def counting_probe(self, segment, docs):  # type: ignore[no-untyped-def]
         probed.append(len(docs))
-        return real_probe(units, docs)
+        return real_probe(self, segment, docs)
 
-    monkeypatch.setattr(disjunction, "_probe", counting_probe)
+    monkeypatch.setattr(TermWeight, "probe", counting_probe)
     rng = np.random.default_rng(3)
     texts = []
     for i in range(3000):

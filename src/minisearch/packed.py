@@ -34,18 +34,14 @@ def decode_uints_column(column: Any) -> npt.NDArray[Any]:
 class PackedStrings(Sequence[str]):
     """The strings of a `pack_strings` body; each is decoded when it is accessed."""
 
-    __slots__ = ("_blob", "_ends", "_starts")
+    __slots__ = ("_blob", "_ends")
 
     def __init__(self, body: Mapping[str, Any]) -> None:
         blob, ends = body["blob"], decode_uints_column(body["ends"])
         if len(ends) != body["count"] or (len(ends) and int(ends[-1]) != len(blob)):
             raise ValueError("string offsets do not match the blob")
         self._blob: bytes | memoryview = blob
-        self._ends = ends.astype(np.int64)
-        self._starts = np.zeros(len(ends), dtype=np.int64)
-        self._starts[1:] = self._ends[:-1]
-        if len(ends) and bool(np.any(self._ends < self._starts)):
-            raise ValueError("string offsets are not ascending")
+        self._ends = ends  # zero-copy: nothing per string is built at open
 
     def __len__(self) -> int:
         return len(self._ends)
@@ -62,9 +58,12 @@ class PackedStrings(Sequence[str]):
         return str(self._span(i), "utf-8")
 
     def __iter__(self) -> Iterator[str]:
-        blob = self._blob
-        for start, end in zip(self._starts.tolist(), self._ends.tolist(), strict=True):
+        blob, start = self._blob, 0
+        for end in self._ends.tolist():
+            if end < start:
+                raise ValueError("string offsets are not ascending")
             yield str(blob[start:end], "utf-8")
+            start = end
 
     def encoded(self, i: int) -> bytes:
         """The UTF-8 bytes of string `i` (no decoding: for comparisons)."""
@@ -75,4 +74,8 @@ class PackedStrings(Sequence[str]):
             i += len(self)
         if not 0 <= i < len(self):
             raise IndexError("string index out of range")
-        return self._blob[self._starts[i] : self._ends[i]]
+        start = int(self._ends[i - 1]) if i else 0
+        end = int(self._ends[i])
+        if end < start:
+            raise ValueError("string offsets are not ascending")
+        return self._blob[start:end]

@@ -19,7 +19,7 @@ from pyroaring import FrozenBitMap
 from ..scoring import FieldStats
 from .ast import CombinedFieldQuery
 from .explain import Explanation
-from .weight_base import SegmentContext, SegmentMatches, UnitPostings, find_doc
+from .weight_base import SegmentContext, SegmentMatches, UnitPostings, find_doc, locate
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,8 +32,48 @@ class CombinedFieldWeight:
     field_stats: tuple[FieldStats, ...]
 
     def unit_postings(self, segment: SegmentContext) -> UnitPostings:
-        key = ("bm25f", self.query.term, self.query.fields)
-        return segment.unit_postings(key, lambda: self._saturated(segment))
+        return segment.unit_postings(self._key, lambda: self._saturated(segment))
+
+    @property
+    def _key(self) -> tuple[str, str, tuple[tuple[str, float], ...]]:
+        return ("bm25f", self.query.term, self.query.fields)
+
+    def upper_bound(self, segment: SegmentContext) -> float:
+        """Saturation of the largest pseudo-frequency: max tf and min length in every field."""
+        units = segment.cached_units(self._key)
+        if units is not None:
+            return units.peak
+        b, k1 = segment.params.b, segment.params.k1
+        pseudo = 0.0
+        for (name, field_weight), stats in zip(self.query.fields, self.field_stats, strict=True):
+            postings = segment.reader.term_postings(name, self.query.term)
+            if postings is not None:
+                entry = postings.entry
+                norm = 1.0 - b + b * (entry.min_len / stats.avg_field_len)
+                pseudo += field_weight * entry.max_tf / norm
+        return pseudo * (k1 + 1.0) / (k1 + pseudo)
+
+    def probe(
+        self, segment: SegmentContext, docs: npt.NDArray[np.uint32]
+    ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.float64]]:
+        """The same arithmetic as `_saturated`, in the same order, for `docs` only."""
+        units = segment.cached_units(self._key)
+        if units is not None:
+            at, hit = locate(units.docs, docs)
+            return hit, units.values[at[hit]]
+        pseudo = np.zeros(len(docs), dtype=np.float64)
+        matched = np.zeros(len(docs), dtype=bool)
+        for name, field_weight in self.query.fields:
+            postings = segment.reader.term_postings(name, self.query.term)
+            if postings is None:
+                continue
+            at, hit = locate(postings.docs, docs)
+            norms = segment.bm25f_norms(name, docs[hit])
+            pseudo[hit] += field_weight * postings.tfs[at[hit]].astype(np.float64) / norms
+            matched |= hit
+        freq = pseudo[matched]
+        k1 = segment.params.k1
+        return matched, freq * (k1 + 1.0) / (k1 + freq)
 
     def matches(self, segment: SegmentContext) -> SegmentMatches:
         units = self.unit_postings(segment)
@@ -56,7 +96,7 @@ class CombinedFieldWeight:
         for name, field_weight in self.query.fields:
             postings = segment.reader.term_postings(name, self.query.term)
             if postings is not None and len(postings.docs):
-                norms = segment.bm25f_norms(name)[postings.docs]
+                norms = segment.bm25f_norms(name, postings.docs)
                 docs_parts.append(postings.docs)
                 share_parts.append(field_weight * postings.tfs.astype(np.float64) / norms)
         if not docs_parts:

@@ -56,6 +56,15 @@ class TermClause(Protocol):
 
     def unit_postings(self, segment: SegmentContext) -> UnitPostings: ...
 
+    def upper_bound(self, segment: SegmentContext) -> float:
+        """No unit value of the segment exceeds this (0 when the term is absent)."""
+        ...
+
+    def probe(self, segment: SegmentContext, docs: _U32) -> tuple[npt.NDArray[np.bool_], _F64]:
+        """Which of the ascending `docs` match, and their unit values (the same floats as
+        `unit_postings` holds), without computing the values of any other document."""
+        ...
+
     def doc_sets(self, segment: SegmentContext) -> list[FrozenBitMap]: ...
 
 
@@ -84,6 +93,27 @@ def disjunction_top_k(
     `floor` is a score that `wanted` better-placed documents (of earlier segments) already
     reach: MaxScore starts from it, so documents that cannot beat it are never scored.
     """
+    n = segment.doc_count
+    if strategy == "maxscore" or (
+        strategy == "auto" and n >= MAXSCORE_MIN_DOCS and len(clauses) > 1
+    ):
+        # Bounds from the dictionary: the frequent terms' postings are never scored in full.
+        bounds = [clause.upper_bound(segment) for clause in clauses]
+        chosen = [c for c, bound in zip(clauses, bounds, strict=True) if bound > 0.0]
+        if not chosen:
+            return SegmentTop(np.zeros(0, np.uint32), np.zeros(0, np.float64), 0)
+        found = _maxscore(
+            chosen,
+            [b for b in bounds if b > 0.0],
+            segment,
+            wanted,
+            boost,
+            strategy == "auto",
+            floor / boost,
+        )
+        if found is not None:
+            docs, scores = found
+            return SegmentTop(docs, scores, _union_count(chosen, segment))
     units = [clause.unit_postings(segment) for clause in clauses]
     weights = [clause.weight for clause in clauses]
     kept = [i for i, u in enumerate(units) if len(u.docs)]
@@ -91,20 +121,8 @@ def disjunction_top_k(
     weights = [weights[i] for i in kept]
     if not units:
         return SegmentTop(np.zeros(0, np.uint32), np.zeros(0, np.float64), 0)
-    n = segment.doc_count
-    if len(units) == 1 and strategy == "auto":
-        return _single(
-            units[0], weights[0] * boost if boost != 1.0 else weights[0], segment, wanted
-        )
-    give_up = strategy == "auto"
-    if strategy == "auto":
-        strategy = "maxscore" if n >= MAXSCORE_MIN_DOCS else "dense"
-    if strategy == "maxscore":
-        found = _maxscore(units, weights, segment, wanted, boost, give_up, floor / boost)
-        if found is not None:
-            docs, scores = found
-            chosen = [clauses[i] for i in kept]
-            return SegmentTop(docs, scores, _union_count(chosen, segment))
+    if len(units) == 1:
+        return _single(units[0], weights[0], boost, segment, wanted)
     return _dense(units, weights, segment, wanted, boost)
 
 
@@ -140,9 +158,13 @@ def _dense(
     return SegmentTop(candidates[order].astype(np.uint32), scores[order], total)
 
 
-def _single(units: UnitPostings, weight: float, segment: SegmentContext, wanted: int) -> SegmentTop:
+def _single(
+    units: UnitPostings, weight: float, boost: float, segment: SegmentContext, wanted: int
+) -> SegmentTop:
     """One clause: its scores are the matches (``0.0 + w * v`` is ``w * v``), no summing."""
     docs, scores = units.docs, weight * units.values
+    if boost != 1.0:
+        scores *= boost
     live = segment.reader.live_mask
     if live is not None:
         keep = live[docs]
@@ -156,13 +178,6 @@ def _kth(scores: _F64, wanted: int) -> float:
     if wanted <= 0 or len(scores) < wanted:
         return 0.0
     return float(np.partition(scores, len(scores) - wanted)[len(scores) - wanted])
-
-
-def _probe(units: UnitPostings, docs: _U32) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.bool_]]:
-    """Where each of `docs` sits in the clause's postings, and whether it is there at all."""
-    at = np.searchsorted(units.docs, docs)
-    np.minimum(at, len(units.docs) - 1, out=at)
-    return at, units.docs[at] == docs
 
 
 def _merge(docs_a: _U32, values_a: _F64, docs_b: _U32, values_b: _F64) -> tuple[_U32, _F64]:
@@ -184,8 +199,8 @@ def _merge(docs_a: _U32, values_a: _F64, docs_b: _U32, values_b: _F64) -> tuple[
 
 
 def _maxscore(
-    units: list[UnitPostings],
-    weights: list[float],
+    clauses: Sequence[TermClause],
+    unit_bounds: list[float],
     segment: SegmentContext,
     wanted: int,
     boost: float,
@@ -196,24 +211,25 @@ def _maxscore(
 
     Clauses are added in the order they come, so partial scores are the exhaustive path's
     running sums and the final ones are its floats exactly; `create_weight` puts the clauses
-    of a disjunction in decreasing weight, which is the order that prunes best.
+    of a disjunction in decreasing weight, which is the order that prunes best. Clauses
+    scored in full go through the memo; the others are only probed for the candidates.
     """
     live = segment.reader.live_mask
+    weights = [clause.weight for clause in clauses]
     # left[j]: the most that clauses j, j+1, ... can still add to any document.
-    left = [0.0] * (len(units) + 1)
-    for j in range(len(units) - 1, -1, -1):
-        left[j] = left[j + 1] + weights[j] * units[j].peak
+    left = [0.0] * (len(clauses) + 1)
+    for j in range(len(clauses) - 1, -1, -1):
+        left[j] = left[j + 1] + weights[j] * unit_bounds[j]
     left = [bound * (1.0 + SLACK) for bound in left]
     limit = MAXSCORE_MAX_CANDIDATE_SHARE * segment.doc_count if give_up else np.inf
-    cand, part = units[0].docs, weights[0] * units[0].values
-    if live is not None:
-        keep = live[cand]
-        cand, part = cand[keep], part[keep]
     floor *= 1.0 - SLACK
-    theta = max(floor, _kth(part, wanted))
-    j = 1
-    while j < len(units) and not (theta > 0.0 and left[j] < theta):
-        docs, values = units[j].docs, weights[j] * units[j].values
+    cand = np.zeros(0, np.uint32)
+    part = np.zeros(0, np.float64)
+    theta = floor
+    j = 0
+    while j < len(clauses) and not (theta > 0.0 and left[j] < theta):
+        units = clauses[j].unit_postings(segment)
+        docs, values = units.docs, weights[j] * units.values
         if live is not None:
             keep = live[docs]
             docs, values = docs[keep], values[keep]
@@ -223,12 +239,12 @@ def _maxscore(
         theta = max(floor, _kth(part, wanted))
         j += 1
     # No document outside `cand` can reach theta: only probe the remaining clauses for it.
-    for i in range(j, len(units)):
+    for i in range(j, len(clauses)):
         keep = part + left[i] >= theta
         cand, part = cand[keep], part[keep]
-        at, hit = _probe(units[i], cand)
-        part[hit] += weights[i] * units[i].values[at[hit]]
-        if i + 1 < len(units):
+        hit, values = clauses[i].probe(segment, cand)
+        part[hit] += weights[i] * values
+        if i + 1 < len(clauses):
             theta = max(theta, _kth(part, wanted))
     if boost != 1.0:
         part *= boost

@@ -37,7 +37,14 @@ from .explain import Explanation
 from .filters import KeywordWeight, RangeWeight
 from .multiterm import expand_terms
 from .phrase import phrase_freqs
-from .weight_base import SegmentContext, SegmentMatches, UnitPostings, Weight, find_doc
+from .weight_base import (
+    SegmentContext,
+    SegmentMatches,
+    UnitPostings,
+    Weight,
+    find_doc,
+    locate,
+)
 
 
 class SearchContext(StatsProvider, Protocol):
@@ -91,6 +98,34 @@ class TermWeight:
     doc_freq: int
     field_stats: FieldStats
 
+    def upper_bound(self, segment: SegmentContext) -> float:
+        units = segment.cached_units(("bm25", self.query.field, self.query.term))
+        if units is not None:
+            return units.peak
+        postings = segment.reader.term_postings(self.query.field, self.query.term)
+        if postings is None:
+            return 0.0
+        # BM25 grows with tf and shrinks with length: (max tf, min length) bounds every doc.
+        entry, params = postings.entry, segment.params
+        avg = segment.stats.field_stats(self.query.field).avg_field_len
+        norm = params.k1 * (1.0 - params.b + params.b * (entry.min_len / avg))
+        return entry.max_tf * (params.k1 + 1.0) / (entry.max_tf + norm)
+
+    def probe(
+        self, segment: SegmentContext, docs: npt.NDArray[np.uint32]
+    ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.float64]]:
+        field, term = self.query.field, self.query.term
+        units = segment.cached_units(("bm25", field, term))
+        if units is not None:
+            at, hit = locate(units.docs, docs)
+            return hit, units.values[at[hit]]
+        postings = segment.reader.term_postings(field, term)
+        if postings is None:
+            return np.zeros(len(docs), dtype=bool), np.zeros(0, dtype=np.float64)
+        at, hit = locate(postings.docs, docs)
+        norms = segment.norms(field, docs[hit])
+        return hit, term_scores(1.0, postings.tfs[at[hit]], norms, segment.params.k1)
+
     def unit_postings(self, segment: SegmentContext) -> UnitPostings:
         """Docs with the term and ``tf * (k1 + 1) / (tf + norm)`` for each (no idf, no boost)."""
         field, term = self.query.field, self.query.term
@@ -99,7 +134,7 @@ class TermWeight:
             postings = segment.reader.term_postings(field, term)
             if postings is None:
                 return None
-            norms = segment.norms(field)[postings.docs]
+            norms = segment.norms(field, postings.docs)
             return postings.docs, term_scores(1.0, postings.tfs, norms, segment.params.k1)
 
         return segment.unit_postings(("bm25", field, term), compute)
@@ -155,7 +190,7 @@ class PhraseWeight:
 
     def matches(self, segment: SegmentContext) -> SegmentMatches:
         docs, freqs = self._freqs(segment)
-        norms = segment.norms(self.query.field)[docs]
+        norms = segment.norms(self.query.field, docs)
         return SegmentMatches(docs, term_scores(self.weight, freqs, norms, segment.params.k1))
 
     def explain(self, segment: SegmentContext, doc: int) -> Explanation | None:

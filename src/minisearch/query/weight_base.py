@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -56,6 +56,17 @@ class UnitPostings:
 
 
 _EMPTY_UNITS = UnitPostings(_EMPTY_DOCS, _EMPTY_SCORES, 0.0)
+
+
+def locate(
+    sorted_docs: npt.NDArray[np.uint32], docs: npt.NDArray[np.uint32]
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.bool_]]:
+    """For each of `docs`: its index in the ascending `sorted_docs`, and whether it is there."""
+    if not len(sorted_docs):
+        return np.zeros(len(docs), dtype=np.intp), np.zeros(len(docs), dtype=bool)
+    at = np.searchsorted(sorted_docs, docs)
+    np.minimum(at, len(sorted_docs) - 1, out=at)
+    return at, sorted_docs[at] == docs
 
 
 def find_doc(docs: npt.NDArray[np.uint32], doc: int) -> int | None:
@@ -120,22 +131,37 @@ class SegmentContext:
     def doc_count(self) -> int:
         return self.reader.doc_count
 
-    def norms(self, field: str) -> npt.NDArray[np.float64]:
-        norms = self._norms.get(field)
-        if norms is None:
-            avg = self.stats.field_stats(field).avg_field_len
-            norms = length_norms(self.reader.field_lengths(field), avg, self.params)
-            self._norms[field] = norms
-        return norms
+    def norms(self, field: str, docs: npt.NDArray[Any]) -> npt.NDArray[np.float64]:
+        """BM25's ``k1 * (1 - b + b * dl / avgdl)`` for `docs` (see `_norms_at`)."""
+        return self._norms_at(self._norms, length_norms, field, docs)
 
-    def bm25f_norms(self, field: str) -> npt.NDArray[np.float64]:
-        """``1 - b + b * dl / avgdl`` per document of this segment, for BM25F."""
-        norms = self._bm25f_norms.get(field)
+    def bm25f_norms(self, field: str, docs: npt.NDArray[Any]) -> npt.NDArray[np.float64]:
+        """BM25F's ``1 - b + b * dl / avgdl`` for `docs` (see `_norms_at`)."""
+        return self._norms_at(self._bm25f_norms, bm25f_norms, field, docs)
+
+    def _norms_at(
+        self,
+        cache: dict[str, npt.NDArray[np.float64]],
+        formula: Callable[[npt.NDArray[Any], float, Bm25Params], npt.NDArray[np.float64]],
+        field: str,
+        docs: npt.NDArray[Any],
+    ) -> npt.NDArray[np.float64]:
+        """Length norms of `docs`: gathered from the whole segment's once a query needs many,
+        computed for just these before (a first query over a big segment touches a few
+        hundred documents, not all of them). Elementwise, so both give the same floats."""
+        norms = cache.get(field)
         if norms is None:
             avg = self.stats.field_stats(field).avg_field_len
-            norms = bm25f_norms(self.reader.field_lengths(field), avg, self.params)
-            self._bm25f_norms[field] = norms
-        return norms
+            lengths = self.reader.field_lengths(field)
+            if len(docs) * 8 < len(lengths):
+                return formula(lengths[docs], avg, self.params)
+            norms = cache[field] = formula(lengths, avg, self.params)
+        picked: npt.NDArray[np.float64] = norms[docs]
+        return picked
+
+    def cached_units(self, key: object) -> UnitPostings | None:
+        """The memo's entry for `key` in this segment, if it has one (never computes)."""
+        return self._memo.get((self.ordinal, key))
 
     def unit_postings(
         self,
