@@ -448,3 +448,22 @@ def test_encode_term_roundtrip_with_positions(postings, prefix: int) -> None:  #
 def test_encode_term_roundtrip_without_positions(postings, prefix: int) -> None:  # type: ignore[no-untyped-def]
     docs, tfs, lengths, _ = postings
     _check_postings(docs, tfs, lengths, None, prefix)
+
+
+def test_split_bodies_round_trip_as_views_and_reject_bad_references(tmp_path: Path) -> None:
+    """A split body reads back the same tree, with its bins as views into the file bytes."""
+    tree = {"a": [1, b"xyz", {"b": b""}], "c": b"\x00" * 5, "d": "text", "e": None}
+    data = codec.encode_file_split("terms", tree, bytes(16))
+    path = tmp_path / "terms"
+    body = codec.check_file(data, path, "terms", bytes(16))
+    assert codec.is_split(body)
+    back = codec.decode_split(body, path)
+    assert isinstance(back["c"], memoryview)
+    assert back["a"][0] == 1 and bytes(back["a"][1]) == b"xyz" and bytes(back["a"][2]["b"]) == b""
+    assert bytes(back["c"]) == b"\x00" * 5 and back["d"] == "text" and back["e"] is None
+    bad = codec.pack_bins([msgpack.packb({"x": {"$bin": [3, 10]}}), b"abcd"])
+    with pytest.raises(CorruptIndexError, match="past the end"):
+        codec.decode_split(memoryview(bad), path)
+    bad = codec.pack_bins([msgpack.packb({"x": {"$bin": "nope"}}), b""])
+    with pytest.raises(CorruptIndexError, match="malformed"):
+        codec.decode_split(memoryview(bad), path)

@@ -212,8 +212,8 @@ def write_segment(
         Component.POSTINGS: codec.seal(
             codec.header_bytes(Component.POSTINGS, id_bytes) + codec.pack_bins([bodies.postings])
         ),
-        Component.NORMS: codec.encode_file(Component.NORMS, bodies.norms, id_bytes),
-        Component.VALUES: codec.encode_file(Component.VALUES, bodies.values, id_bytes),
+        Component.NORMS: codec.encode_file_split(Component.NORMS, bodies.norms, id_bytes),
+        Component.VALUES: codec.encode_file_split(Component.VALUES, bodies.values, id_bytes),
         Component.DOCS: codec.seal(
             codec.header_bytes(Component.DOCS, id_bytes) + codec.pack_bins(bodies.docs)
         ),
