@@ -328,7 +328,7 @@ def test_cli_index_workers_in_subprocess(tmp_path: Path) -> None:
     cmd = [sys.executable, "-m", "minisearch", "index", str(source), "--index", str(path)]
     # A small memory budget makes several batches out of this small file.
     proc = subprocess.run(
-        [*cmd, "--workers", "2", "--memory-mb", "0.25", "--json"],
+        [*cmd, "--workers", "2", "--memory-mb", "0.125", "--json"],
         capture_output=True,
         text=True,
         timeout=120,

@@ -29,9 +29,12 @@ method (``spawn`` where that is unavailable): forking a process that holds threa
 memory maps and the write lock is avoided. As with any multiprocessing program, a script that
 builds in parallel must guard its entry point with ``if __name__ == "__main__":``.
 
-Memory: a round holds about ``memory_budget / 2`` bytes of raw text, and at most two rounds
-are outstanding (one building, one queued) while the next one fills; the workers' builders
-hold about 1.7x their batch's raw text.
+Memory: a round holds about ``memory_budget`` bytes of raw text (``workers`` batches of
+``memory_budget / workers``), and at most two rounds are outstanding (one building, one
+queued) while the next one fills; the workers' builders hold about 1.7x their batch's raw
+text. Batches that large give segments the size of the one-process writer's, so the merge
+policy finds as few to merge: with half-size batches a 1M-document build spent more time
+merging its small segments in the calling process than building them.
 """
 
 from __future__ import annotations

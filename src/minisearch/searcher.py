@@ -313,7 +313,8 @@ class Searcher:
             top = segment_top_k(weight, context, wanted, self.strategy, floor)
             total += top.total
             parts.append(Candidates(context.ordinal, top.docs, top.scores))
-            best = np.sort(np.concatenate([best, top.scores]))[-wanted:] if wanted else best
+            if wanted and context.ordinal + 1 < len(self._contexts):
+                best = np.sort(np.concatenate([best, top.scores]))[-wanted:]
         merged = merge_candidates(parts, wanted)[offset:]
         hits = []
         for i, (seg_ordinal, doc, score) in enumerate(merged):

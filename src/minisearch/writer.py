@@ -122,7 +122,7 @@ class IndexWriter:
                 self.schema.to_dict(),
                 dict(self._commit.analyzer),
                 workers=n_workers,
-                batch_bytes=batch_bytes or max(1 << 16, self._budget // (2 * n_workers)),
+                batch_bytes=batch_bytes or max(1 << 16, self._budget // n_workers),
                 executor=executor,
             )
         self.stats = WriteStats()
