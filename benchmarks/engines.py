@@ -136,10 +136,14 @@ class MinisearchEngine(Engine):
         writer_kwargs: dict[str, Any] = {}
         if self.workers is not None and self.supports_workers():
             writer_kwargs["workers"] = self.workers
+        self._write(index, docs, **writer_kwargs)
+
+    def _write(self, index: Any, docs: Sequence[Doc], **writer_kwargs: Any) -> None:
+        """Add `docs` in one writer session, commit, and close `index`."""
         try:
             with index.writer(**writer_kwargs) as writer:
                 for doc in docs:
-                    writer.add({"id": doc.id, "body": doc.body})
+                    writer.add(self._record(doc))
         finally:
             index.close()
 
@@ -159,13 +163,7 @@ class MinisearchEngine(Engine):
         """Add `docs` to the built index in one writer session and commit (incremental)."""
         from minisearch import Index
 
-        index = Index.open(self.index_path)
-        try:
-            with index.writer() as writer:
-                for doc in docs:
-                    writer.add(self._record(doc))
-        finally:
-            index.close()
+        self._write(Index.open(self.index_path), docs)
 
     def _record(self, doc: Doc) -> dict[str, str]:
         return {"id": doc.id, "body": doc.body}
@@ -191,13 +189,7 @@ class MinisearchDefaultEngine(MinisearchEngine):
         from minisearch.relevance import beir_schema
 
         self.reset_workdir()
-        index = Index.create(self.index_path, schema=beir_schema())
-        try:
-            with index.writer() as writer:
-                for doc in docs:
-                    writer.add(self._record(doc))
-        finally:
-            index.close()
+        self._write(Index.create(self.index_path, schema=beir_schema()), docs)
 
     def open(self) -> None:
         from minisearch import Index

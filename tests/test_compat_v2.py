@@ -12,15 +12,12 @@ import json
 import shutil
 import struct
 from pathlib import Path
-from typing import Any
 
 import pytest
 from conftest import FIXTURES
-from test_compat import _digest
+from test_compat import _digest, assert_segments_read_back
 
 from minisearch import Index, codec
-from minisearch.commit import read_latest
-from minisearch.segment.reader import SegmentReader
 
 FIXTURE = FIXTURES / "index_v2"
 EXPECTED = json.loads((FIXTURES / "index_v2.expected.json").read_text(encoding="utf-8"))
@@ -44,34 +41,7 @@ def test_every_file_is_format_v2() -> None:
 
 
 def test_segments_read_back(v2: Path) -> None:
-    commit = read_latest(v2)
-    assert commit.generation == EXPECTED["generation"] and len(commit.segments) == 2
-    numeric: dict[str, dict[str, Any]] = {name: {} for name in EXPECTED["numeric"]}
-    live = []
-    for meta in commit.segments:
-        reader = SegmentReader(v2, meta, commit.schema)
-        try:
-            reader.verify()
-            for doc in range(reader.doc_count):
-                doc_id = reader.external_id(doc)
-                if doc in reader.deleted:
-                    assert doc_id == EXPECTED["deleted_id"]
-                    continue
-                live.append(doc_id)
-                assert reader.stored_fields(doc) == EXPECTED["stored"][doc_id]
-            for name, values in numeric.items():
-                data, present = reader.numeric_values(name)
-                values.update(
-                    {
-                        reader.external_id(d): data[d].item()
-                        for d in present
-                        if d not in reader.deleted
-                    }
-                )
-        finally:
-            reader.close()
-    assert sorted(live) == sorted(EXPECTED["stored"])
-    assert numeric == EXPECTED["numeric"]
+    assert_segments_read_back(v2, EXPECTED)
 
 
 def test_recorded_queries_return_the_same_results(v2: Path) -> None:
