@@ -8,16 +8,17 @@ A clause here is one term (`TermWeight`) or one term over several fields
 - **dense**, for segments small enough that a pass over every document is cheap: one
   `np.bincount` over all the clauses' postings adds each document's contributions in clause
   order (as the exhaustive path does), then a linear-time selection.
-- **MaxScore** (Turtle and Flood), for large segments: clauses are taken in decreasing order
-  of their score upper bound ``weight * peak``. High-bound clauses (rare terms) are scored in
-  full; once the bounds of the clauses left add up to less than the current k-th best partial
-  score, no document outside the candidates can still enter the top k, so the remaining
-  (frequent, long) clauses are only probed for the surviving candidates, with binary searches
-  over their doc arrays, and candidates whose partial score plus the bounds left falls short
-  are dropped. Partial scores only grow, so the k-th best partial score is a lower bound of the
-  final threshold; a relative slack of `SLACK` absorbs the different order of float additions.
-  The survivors are rescored in clause order, which gives the exhaustive path's floats bit for
-  bit.
+- **MaxScore** (Turtle and Flood), for large segments. Clauses come in decreasing weight
+  (`create_weight` orders them; rare terms first), each with an upper bound of its unit value
+  taken from the dictionary (max tf, min field length) without reading its postings. The
+  first clauses are scored in full while the bounds of the clauses left could still lift a
+  new document to the current k-th best partial score; after that no document outside the
+  candidates can enter the top k, so the remaining (frequent, long) clauses are only probed
+  for the candidates, by binary search in their doc arrays, and candidates whose partial
+  score plus the bounds left falls short are dropped. Partial scores only grow, so the k-th
+  best one is a lower bound of the final threshold; a relative slack of `SLACK` covers float
+  rounding in the bounds. Contributions are added in clause order on every path, so the
+  surviving sums are the exhaustive path's floats bit for bit.
 
 Deleted documents never count towards the threshold and are never returned. Totals are exact:
 a count of the dense sums, or a roaring union of the clauses' doc sets.
@@ -40,8 +41,6 @@ Strategy = Literal["auto", "dense", "maxscore"]
 
 # Segments with at least this many documents use MaxScore (below it, a dense pass is cheaper).
 MAXSCORE_MIN_DOCS = 1 << 15
-# MaxScore gives up (and scores densely) once its candidates exceed this share of the segment.
-MAXSCORE_MAX_CANDIDATE_SHARE = 1.0
 SLACK = 1e-9
 
 _U32 = npt.NDArray[np.uint32]
@@ -88,8 +87,8 @@ def disjunction_top_k(
     """Top `wanted` of ``boost * sum(clause scores)`` over the documents matching any clause.
 
     Every clause weight and `boost` must be positive (zero scores would count as misses).
-    "auto" picks by segment size, and leaves MaxScore for the dense pass when the candidates
-    grow too many; "dense" and "maxscore" force one strategy (for tests and measurements).
+    "auto" picks by segment size; "dense" and "maxscore" force one strategy (for tests and
+    measurements).
     `floor` is a score that `wanted` better-placed documents (of earlier segments) already
     reach: MaxScore starts from it, so documents that cannot beat it are never scored.
     """
@@ -102,18 +101,9 @@ def disjunction_top_k(
         chosen = [c for c, bound in zip(clauses, bounds, strict=True) if bound > 0.0]
         if not chosen:
             return SegmentTop(np.zeros(0, np.uint32), np.zeros(0, np.float64), 0)
-        found = _maxscore(
-            chosen,
-            [b for b in bounds if b > 0.0],
-            segment,
-            wanted,
-            boost,
-            strategy == "auto",
-            floor / boost,
-        )
-        if found is not None:
-            docs, scores = found
-            return SegmentTop(docs, scores, _union_count(chosen, segment))
+        kept_bounds = [b for b in bounds if b > 0.0]
+        docs, scores = _maxscore(chosen, kept_bounds, segment, wanted, boost, floor / boost)
+        return SegmentTop(docs, scores, _union_count(chosen, segment))
     units = [clause.unit_postings(segment) for clause in clauses]
     weights = [clause.weight for clause in clauses]
     kept = [i for i, u in enumerate(units) if len(u.docs)]
@@ -204,10 +194,9 @@ def _maxscore(
     segment: SegmentContext,
     wanted: int,
     boost: float,
-    give_up: bool,
     floor: float,
-) -> tuple[_U32, _F64] | None:
-    """MaxScore in clause order; None when pruning does not pay (go dense).
+) -> tuple[_U32, _F64]:
+    """MaxScore in clause order: the top `wanted` documents and their scores.
 
     Clauses are added in the order they come, so partial scores are the exhaustive path's
     running sums and the final ones are its floats exactly; `create_weight` puts the clauses
@@ -221,7 +210,6 @@ def _maxscore(
     for j in range(len(clauses) - 1, -1, -1):
         left[j] = left[j + 1] + weights[j] * unit_bounds[j]
     left = [bound * (1.0 + SLACK) for bound in left]
-    limit = MAXSCORE_MAX_CANDIDATE_SHARE * segment.doc_count if give_up else np.inf
     floor *= 1.0 - SLACK
     cand = np.zeros(0, np.uint32)
     part = np.zeros(0, np.float64)
@@ -234,8 +222,6 @@ def _maxscore(
             keep = live[docs]
             docs, values = docs[keep], values[keep]
         cand, part = _merge(cand, part, docs, values)
-        if len(cand) > limit:
-            return None
         theta = max(floor, _kth(part, wanted))
         j += 1
     # No document outside `cand` can reach theta: only probe the remaining clauses for it.
