@@ -164,7 +164,7 @@ def test_search_is_the_same_with_pruning_forced(
     try:
         with index.searcher() as searcher:
             dense = [searcher.search(q, k=20, offset=3) for q in queries]
-        monkeypatch.setattr(disjunction, "MAXSCORE_MIN_DOCS", 1)
+        monkeypatch.setattr(disjunction, "MAXSCORE_DOCS_PER_CLAUSE", 1)
         with index.searcher() as searcher:
             pruned = [searcher.search(q, k=20, offset=3) for q in queries]
         for a, b in zip(dense, pruned, strict=True):

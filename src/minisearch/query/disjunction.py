@@ -39,8 +39,9 @@ from .weight_base import SegmentContext, UnitPostings
 
 Strategy = Literal["auto", "dense", "maxscore"]
 
-# Segments with at least this many documents use MaxScore (below it, a dense pass is cheaper).
-MAXSCORE_MIN_DOCS = 1 << 15
+# MaxScore costs a few numpy calls per clause, a dense pass time in proportion to the segment:
+# "auto" takes MaxScore when the segment has at least this many documents per clause.
+MAXSCORE_DOCS_PER_CLAUSE = 2048
 SLACK = 1e-9
 
 _U32 = npt.NDArray[np.uint32]
@@ -87,14 +88,14 @@ def disjunction_top_k(
     """Top `wanted` of ``boost * sum(clause scores)`` over the documents matching any clause.
 
     Every clause weight and `boost` must be positive (zero scores would count as misses).
-    "auto" picks by segment size; "dense" and "maxscore" force one strategy (for tests and
-    measurements).
+    "auto" picks by segment size per clause; "dense" and "maxscore" force one strategy (for
+    tests and measurements).
     `floor` is a score that `wanted` better-placed documents (of earlier segments) already
     reach: MaxScore starts from it, so documents that cannot beat it are never scored.
     """
     n = segment.doc_count
     if strategy == "maxscore" or (
-        strategy == "auto" and n >= MAXSCORE_MIN_DOCS and len(clauses) > 1
+        strategy == "auto" and len(clauses) > 1 and n >= MAXSCORE_DOCS_PER_CLAUSE * len(clauses)
     ):
         # Bounds from the dictionary: the frequent terms' postings are never scored in full.
         bounds = [clause.upper_bound(segment) for clause in clauses]
