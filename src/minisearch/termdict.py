@@ -16,7 +16,7 @@ walk ranges of `FieldTerms.terms` directly.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,9 +59,7 @@ class FieldTermsBuilder:
 
     def to_body(self) -> dict[str, Any]:
         body = pack_strings(self.terms)
-        body["prefixes"] = np.array(
-            [term.encode("utf-8") for term in self.terms], dtype=f"S{PREFIX_BYTES}"
-        ).tobytes()
+        body["prefixes"] = _prefixes(self.terms).tobytes()
         for name, dtype in _COLUMNS.items():
             body[name] = list(encode_uints(np.asarray(self.columns[name], dtype=dtype)))
         return body
@@ -122,9 +120,7 @@ class FieldTerms:
         """Whether the lookup prefixes agree with the terms (format 2; for `check`)."""
         if self._prefixes is None:
             return True
-        encoded = [term.encode("utf-8") for term in self.terms]
-        expected = np.array(encoded, dtype=f"S{PREFIX_BYTES}")
-        return bool(np.array_equal(expected, self._prefixes))
+        return bool(np.array_equal(_prefixes(self.terms), self._prefixes))
 
     def entry(self, ordinal: int) -> TermEntry:
         c = self._columns
@@ -144,3 +140,8 @@ class FieldTerms:
     @property
     def doc_freqs(self) -> npt.NDArray[np.uint32]:
         return self._columns["doc_freq"]
+
+
+def _prefixes(terms: Iterable[str]) -> npt.NDArray[np.bytes_]:
+    """The first `PREFIX_BYTES` UTF-8 bytes of each term, zero-padded: the lookup column."""
+    return np.array([term.encode("utf-8") for term in terms], dtype=f"S{PREFIX_BYTES}")

@@ -59,8 +59,7 @@ class CombinedFieldWeight:
         """The same arithmetic as `_saturated`, in the same order, for `docs` only."""
         units = segment.cached_units(self._key)
         if units is not None:
-            at, hit = locate(units.docs, docs)
-            return hit, units.values[at[hit]]
+            return units.probe(docs)
         pseudo = np.zeros(len(docs), dtype=np.float64)
         matched = np.zeros(len(docs), dtype=bool)
         for name, field_weight in self.query.fields:

@@ -9,9 +9,8 @@ tests check by running every strategy on the same queries.
 
 from __future__ import annotations
 
+import math
 from typing import Literal
-
-import numpy as np
 
 from ..topk import top_k_indices
 from .combined import CombinedFieldWeight
@@ -73,11 +72,11 @@ def term_disjunction(weight: Weight) -> tuple[list[TermClause], float] | None:
 def _is_term_clause(weight: Weight) -> bool:
     """Whether every match of `weight` scores above zero (so a zero sum means no match)."""
     if isinstance(weight, TermWeight):
-        return bool(weight.weight > 0.0 and np.isfinite(weight.weight))
+        return weight.weight > 0.0 and math.isfinite(weight.weight)
     if isinstance(weight, CombinedFieldWeight):
-        return bool(
+        return (
             weight.weight > 0.0
-            and np.isfinite(weight.weight)
+            and math.isfinite(weight.weight)
             and all(w > 0.0 for _, w in weight.query.fields)
         )
     return False

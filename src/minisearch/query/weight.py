@@ -98,8 +98,12 @@ class TermWeight:
     doc_freq: int
     field_stats: FieldStats
 
+    @property
+    def _key(self) -> tuple[str, str, str]:
+        return ("bm25", self.query.field, self.query.term)
+
     def upper_bound(self, segment: SegmentContext) -> float:
-        units = segment.cached_units(("bm25", self.query.field, self.query.term))
+        units = segment.cached_units(self._key)
         if units is not None:
             return units.peak
         postings = segment.reader.term_postings(self.query.field, self.query.term)
@@ -115,10 +119,9 @@ class TermWeight:
         self, segment: SegmentContext, docs: npt.NDArray[np.uint32]
     ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.float64]]:
         field, term = self.query.field, self.query.term
-        units = segment.cached_units(("bm25", field, term))
+        units = segment.cached_units(self._key)
         if units is not None:
-            at, hit = locate(units.docs, docs)
-            return hit, units.values[at[hit]]
+            return units.probe(docs)
         postings = segment.reader.term_postings(field, term)
         if postings is None:
             return np.zeros(len(docs), dtype=bool), np.zeros(0, dtype=np.float64)
@@ -137,7 +140,7 @@ class TermWeight:
             norms = segment.norms(field, postings.docs)
             return postings.docs, term_scores(1.0, postings.tfs, norms, segment.params.k1)
 
-        return segment.unit_postings(("bm25", field, term), compute)
+        return segment.unit_postings(self._key, compute)
 
     def matches(self, segment: SegmentContext) -> SegmentMatches:
         units = self.unit_postings(segment)

@@ -54,6 +54,13 @@ class UnitPostings:
     def of(cls, docs: npt.NDArray[np.uint32], values: npt.NDArray[np.float64]) -> UnitPostings:
         return cls(docs, values, float(values.max()) if len(values) else 0.0)
 
+    def probe(
+        self, docs: npt.NDArray[np.uint32]
+    ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.float64]]:
+        """Which of the ascending `docs` are here, and their values."""
+        at, hit = locate(self.docs, docs)
+        return hit, self.values[at[hit]]
+
 
 _EMPTY_UNITS = UnitPostings(_EMPTY_DOCS, _EMPTY_SCORES, 0.0)
 

@@ -131,12 +131,13 @@ class SegmentReader:
     def postings(self, field: str, ordinal: int) -> TermPostings:
         terms = self._terms[field]
         try:
-            path = self._path(Component.POSTINGS)
-            return TermPostings(self._postings_payload, terms.entry(ordinal), path)
+            return TermPostings(self._postings_payload, terms.entry(ordinal), self._postings_path)
         except (ValueError, TypeError) as exc:
-            raise CorruptIndexError(
-                self._path(Component.POSTINGS), f"bad postings ({exc})"
-            ) from None
+            raise CorruptIndexError(self._postings_path, f"bad postings ({exc})") from None
+
+    @cached_property
+    def _postings_path(self) -> Path:
+        return self._path(Component.POSTINGS)
 
     def term_postings(self, field: str, term: str) -> TermPostings | None:
         """The term's postings, decoded once and kept in a small per-reader cache."""
