@@ -41,7 +41,7 @@ Strategy = Literal["auto", "dense", "maxscore"]
 
 # MaxScore costs a few numpy calls per clause, a dense pass time in proportion to the segment:
 # "auto" takes MaxScore when the segment has at least this many documents per clause.
-MAXSCORE_DOCS_PER_CLAUSE = 2048
+MAXSCORE_DOCS_PER_CLAUSE = 8192
 SLACK = 1e-9
 
 _U32 = npt.NDArray[np.uint32]
@@ -140,13 +140,31 @@ def _dense(
     if wanted <= 0 or total == 0:
         return SegmentTop(np.zeros(0, np.uint32), np.zeros(0, np.float64), total)
     if wanted < total:
-        kth = np.partition(acc, n - wanted)[n - wanted]
-        candidates = np.flatnonzero(acc >= kth)
+        candidates = np.flatnonzero(acc >= _kth_lower_bound(acc, units, wanted))
     else:
         candidates = np.flatnonzero(acc)
     scores = acc[candidates]
     order = np.lexsort((candidates, -scores))[:wanted]
     return SegmentTop(candidates[order].astype(np.uint32), scores[order], total)
+
+
+def _kth_lower_bound(acc: _F64, units: list[UnitPostings], wanted: int) -> float:
+    """A score at or below the `wanted`-th best of `acc` (> 0 whenever `acc` has that many).
+
+    The `wanted`-th best of any subset of the documents is at most the `wanted`-th best of
+    all of them; the postings of the first clause long enough (the rarest such term, whose
+    documents tend to score high) make a subset whose selection costs a fraction of a
+    partition of the whole segment, and the documents at or above it are few.
+    """
+    for u in units:
+        if len(u.docs) >= wanted:
+            sample = acc[u.docs]
+            bound = float(np.partition(sample, len(sample) - wanted)[len(sample) - wanted])
+            if bound > 0.0:  # zero when deleted documents fill the sample: no help
+                return bound
+            break
+    n = len(acc)
+    return float(np.partition(acc, n - wanted)[n - wanted])
 
 
 def _single(
