@@ -29,9 +29,13 @@ CRIMEA_TOP = "002_7bcb281cd61d8685.txt"
 runner = CliRunner()
 
 
-def run(cwd: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "MINISEARCH_INDEX"}
+def run(
+    cwd: Path, *args: str, timeout: float = 120, env_extra: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    drop = {"MINISEARCH_INDEX", "MINISEARCH_KERNEL"}
+    env = {k: v for k, v in os.environ.items() if k not in drop}
     env["COLUMNS"] = "200"
+    env.update(env_extra or {})
     return subprocess.run(
         [sys.executable, "-m", "minisearch", *args],
         cwd=cwd,
@@ -111,6 +115,22 @@ def test_search_json_lines(indexed: Path) -> None:
         assert record["fields"]["body"].startswith(record["fields"]["title"])
     assert [r["rank"] for r in records] == [1, 2, 3]
     assert records[0]["id"] == CRIMEA_TOP
+
+
+def test_search_with_the_numba_kernel_prints_the_same_hits(indexed: Path) -> None:
+    pytest.importorskip("numba", reason="the numba kernel needs the numba extra")
+    query = ("search", "Russia OR Crimea OR election OR vote", "--json", "-k", "4")
+    plain = run(indexed, *query)
+    compiled = run(indexed, *query, env_extra={"MINISEARCH_KERNEL": "numba"})
+    assert plain.returncode == 0 and compiled.returncode == 0, plain.stderr + compiled.stderr
+    records = [json.loads(line) for line in plain.stdout.splitlines() if line.strip()]
+    assert len(records) == 4
+    assert compiled.stdout == plain.stdout  # the same ids, scores (to the last digit), order
+
+
+def test_unknown_kernel_is_a_user_error(indexed: Path) -> None:
+    proc = run(indexed, "search", "Crimea", env_extra={"MINISEARCH_KERNEL": "fortran"})
+    assert_user_error(proc, "MINISEARCH_KERNEL", "fortran")
 
 
 def test_search_no_hits_is_not_an_error(indexed: Path) -> None:

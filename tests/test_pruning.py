@@ -10,6 +10,7 @@ queries mix frequent and rare words, repeated words and boosts, over one field (
 
 from __future__ import annotations
 
+import importlib.util
 import tempfile
 from pathlib import Path
 
@@ -24,6 +25,9 @@ import minisearch.query.disjunction as disjunction
 from minisearch import Bm25Params, Index, Schema, TextField
 from minisearch.query.execute import segment_top_k, term_disjunction
 from minisearch.query.weight import TermWeight, create_weight
+
+# The numba kernel's code is checked as written everywhere, and compiled where numba is.
+KERNELS = ["python"] + (["numba"] if importlib.util.find_spec("numba") else [])
 
 WORDS = [f"w{i}" for i in range(40)]
 # Zipf-like: w0 is in most documents, w39 in few.
@@ -78,17 +82,23 @@ def assert_strategies_agree(index: Index, query: str, wanted: int) -> None:
             searcher.strategy = strategy
             found = searcher.search(query, k=wanted, stored_fields=False)
             runs[strategy] = ([(h.id, h.score) for h in found], found.total)
-    assert runs["dense"] == runs["maxscore"] == runs["auto"] == runs["exhaustive"]
+    for kernel in KERNELS:
+        with index.searcher(params=params) as searcher:
+            searcher.strategy, searcher.kernel = "dense", kernel
+            found = searcher.search(query, k=wanted, stored_fields=False)
+            runs[kernel] = ([(h.id, h.score) for h in found], found.total)
+    assert all(run == runs["exhaustive"] for run in runs.values())
     with index.searcher(params=params) as searcher:
         weight = create_weight(searcher.parse(query), searcher, searcher.params)
         assert term_disjunction(weight) is not None
         for context in searcher._contexts:
             expected = segment_top_k(weight, context, wanted, "exhaustive")
-            for strategy in ("dense", "maxscore", "auto"):
-                got = segment_top_k(weight, context, wanted, strategy)
-                assert got.docs.tolist() == expected.docs.tolist(), strategy
-                assert got.scores.tolist() == expected.scores.tolist(), strategy
-                assert got.total == expected.total, strategy
+            runs = [(s, "numpy") for s in ("dense", "maxscore", "auto")]
+            for strategy, kernel in runs + [("dense", k) for k in KERNELS]:
+                got = segment_top_k(weight, context, wanted, strategy, kernel=kernel)
+                assert got.docs.tolist() == expected.docs.tolist(), (strategy, kernel)
+                assert got.scores.tolist() == expected.scores.tolist(), (strategy, kernel)
+                assert got.total == expected.total, (strategy, kernel)
 
 
 @settings(FAST_TMP, max_examples=100)

@@ -116,3 +116,7 @@ class MissingFileError(CorruptIndexError):
 
     def __reduce__(self) -> tuple[object, ...]:
         return (MissingFileError, (self.path,))
+
+
+class KernelError(MinisearchError):
+    """The kernel asked for (``MINISEARCH_KERNEL``) is unknown, or numba is not installed."""

@@ -25,6 +25,7 @@ from .errors import MissingFileError, QuerySyntaxError, SchemaError
 from .highlight import Fragment, snippets
 from .query.analyze import QueryAnalyzer
 from .query.ast import BooleanQuery, CombinedFieldQuery, Query, TermQuery
+from .query.dense_numba import Kernel, default_kernel
 from .query.execute import Strategy, segment_top_k
 from .query.explain import Explanation
 from .query.weight import create_weight, positive_terms
@@ -95,6 +96,9 @@ class Searcher:
         ]
         # How segments are searched (query/execute.py); every strategy gives the same hits.
         self.strategy: Strategy = "auto"
+        # What runs the dense pass over small segments: numpy, or numba when asked for
+        # (MINISEARCH_KERNEL=numba, or set this); both give the same hits.
+        self.kernel: Kernel = default_kernel()
 
     @classmethod
     def open(cls, index_dir: Path, *, params: Bm25Params | None = None) -> Searcher:
@@ -310,7 +314,7 @@ class Searcher:
         best = np.zeros(0, dtype=np.float64)  # the `wanted` best scores so far
         for context in self._contexts:
             floor = float(best[0]) if len(best) == wanted and wanted else 0.0
-            top = segment_top_k(weight, context, wanted, self.strategy, floor)
+            top = segment_top_k(weight, context, wanted, self.strategy, floor, self.kernel)
             total += top.total
             parts.append(Candidates(context.ordinal, top.docs, top.scores))
             if wanted and context.ordinal + 1 < len(self._contexts):

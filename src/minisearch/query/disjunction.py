@@ -35,6 +35,7 @@ import numpy.typing as npt
 from pyroaring import BitMap, FrozenBitMap
 
 from ..topk import top_k_indices
+from .dense_numba import Kernel, dense_kernel
 from .weight_base import SegmentContext, UnitPostings
 
 Strategy = Literal["auto", "dense", "maxscore"]
@@ -84,6 +85,7 @@ def disjunction_top_k(
     boost: float = 1.0,
     strategy: Strategy = "auto",
     floor: float = 0.0,
+    kernel: Kernel = "numpy",
 ) -> SegmentTop:
     """Top `wanted` of ``boost * sum(clause scores)`` over the documents matching any clause.
 
@@ -92,6 +94,7 @@ def disjunction_top_k(
     tests and measurements).
     `floor` is a score that `wanted` better-placed documents (of earlier segments) already
     reach: MaxScore starts from it, so documents that cannot beat it are never scored.
+    `kernel` runs the dense pass in numpy or compiled by numba (dense_numba.py); the same hits.
     """
     n = segment.doc_count
     if strategy == "maxscore" or (
@@ -114,6 +117,8 @@ def disjunction_top_k(
         return SegmentTop(np.zeros(0, np.uint32), np.zeros(0, np.float64), 0)
     if len(units) == 1:
         return _single(units[0], weights[0], boost, segment, wanted)
+    if kernel != "numpy":
+        return _dense_compiled(units, weights, segment, wanted, boost, kernel)
     return _dense(units, weights, segment, wanted, boost)
 
 
@@ -136,7 +141,6 @@ def _dense(
     if boost != 1.0:
         acc *= boost
     total = int(np.count_nonzero(acc))
-    n = len(acc)
     if wanted <= 0 or total == 0:
         return SegmentTop(np.zeros(0, np.uint32), np.zeros(0, np.float64), total)
     if wanted < total:
@@ -146,6 +150,35 @@ def _dense(
     scores = acc[candidates]
     order = np.lexsort((candidates, -scores))[:wanted]
     return SegmentTop(candidates[order].astype(np.uint32), scores[order], total)
+
+
+def _dense_compiled(
+    units: list[UnitPostings],
+    weights: list[float],
+    segment: SegmentContext,
+    wanted: int,
+    boost: float,
+    kernel: Kernel,
+) -> SegmentTop:
+    """`_dense` in one compiled pass (dense_numba.py): the same documents, floats and order."""
+    starts = np.zeros(len(units) + 1, dtype=np.int64)
+    np.cumsum([len(u.docs) for u in units], out=starts[1:])
+    live = segment.reader.live_mask
+    docs, scores, total = dense_kernel(kernel)(
+        np.concatenate([u.docs for u in units]),
+        np.concatenate([u.values for u in units]),
+        starts,
+        np.array(weights, dtype=np.float64),
+        segment.doc_count,
+        _NO_MASK if live is None else live,
+        boost,
+        wanted,
+    )
+    order = np.lexsort((docs, -scores))
+    return SegmentTop(docs[order].astype(np.uint32), scores[order], total)
+
+
+_NO_MASK = np.zeros(0, dtype=bool)
 
 
 def _kth_lower_bound(acc: _F64, units: list[UnitPostings], wanted: int) -> float:

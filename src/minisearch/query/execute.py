@@ -14,6 +14,7 @@ from typing import Literal
 
 from ..topk import top_k_indices
 from .combined import CombinedFieldWeight
+from .dense_numba import Kernel
 from .disjunction import SegmentTop, TermClause, disjunction_top_k
 from .weight import BooleanWeight, TermWeight
 from .weight_base import SegmentContext, Weight
@@ -27,18 +28,19 @@ def segment_top_k(
     wanted: int,
     strategy: Strategy = "auto",
     floor: float = 0.0,
+    kernel: Kernel = "numpy",
 ) -> SegmentTop:
     """The best `wanted` live documents of `segment` for `weight`, in final order.
 
     `floor`: the `wanted`-th best score of the segments before this one. Documents here that
     do not exceed it cannot make the final top (ties go to earlier segments), so the pruned
-    path may leave them out.
+    path may leave them out. `kernel`: see `disjunction_top_k`.
     """
     if strategy != "exhaustive":
         found = term_disjunction(weight)
         if found is not None:
             clauses, boost = found
-            return disjunction_top_k(clauses, segment, wanted, boost, strategy, floor)
+            return disjunction_top_k(clauses, segment, wanted, boost, strategy, floor, kernel)
     return exhaustive_top_k(weight, segment, wanted)
 
 
