@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
+import importlib.util
 import inspect
 import json
 import pickle
@@ -200,6 +201,26 @@ class MinisearchDefaultEngine(MinisearchEngine):
 
     def _record(self, doc: Doc) -> dict[str, str]:
         return {"id": doc.id, "title": doc.title, "text": doc.text}
+
+
+class MinisearchNumbaEngine(MinisearchEngine):
+    """The `minisearch` row with the optional numba kernel (``pip install minisearch[numba]``).
+
+    The same index and hits; only the dense pass over small segments runs compiled.
+    """
+
+    name = "minisearch-numba"
+    requires = ("minisearch", "numba")
+
+    @classmethod
+    def unavailable_reason(cls) -> str | None:
+        if importlib.util.find_spec("numba") is None:
+            return "numba is not installed (pip install 'minisearch[numba]')"
+        return super().unavailable_reason()
+
+    def open(self) -> None:
+        super().open()
+        self._searcher.kernel = "numba"
 
 
 # --------------------------------------------------------------------------- bm25s
@@ -482,6 +503,7 @@ ENGINES: dict[str, type[Engine]] = {
     for cls in (
         MinisearchEngine,
         MinisearchDefaultEngine,
+        MinisearchNumbaEngine,
         Bm25sEngine,
         Bm25sNumbaEngine,
         TantivyEngine,

@@ -39,7 +39,7 @@ from .topk import Candidates, merge_candidates
 _OPEN_RETRIES = 20
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Hit:
     """One result: external id, BM25 score, 1-based rank, and the stored fields."""
 
@@ -79,6 +79,7 @@ class Searcher:
         self.commit = commit
         self.params = params or Bm25Params()
         self.schema: Schema = commit.schema
+        self._text_fields = self.schema.text_fields
         self.analyzer = Analyzer(AnalyzerConfig.from_dict(commit.analyzer))
         self.segments: list[SegmentReader] = []
         try:
@@ -241,7 +242,12 @@ class Searcher:
         every token is its own term (a hyphenated word is not turned into a phrase).
         """
         chosen = self._default_fields(fields)
-        clauses = tuple(self._bare_term(term, chosen) for term in self.analyzer.terms(text))
+        terms = self.analyzer.terms(text)
+        if len(chosen) == 1:  # the usual case, without a call per word
+            name, boost = chosen[0].name, chosen[0].boost
+            clauses: tuple[Query, ...] = tuple([TermQuery(name, term, boost) for term in terms])
+        else:
+            clauses = tuple([self._bare_term(term, chosen) for term in terms])
         if default_operator == "AND":
             return BooleanQuery(must=clauses)
         return BooleanQuery(should=clauses)
@@ -271,7 +277,9 @@ class Searcher:
 
     def _default_fields(self, fields: Sequence[str] | None) -> list[Field]:
         """The text fields bare words search: `fields`, or every text field of the schema."""
-        chosen = [self.schema[name] for name in fields] if fields else self.schema.text_fields
+        if not fields:
+            return self._text_fields
+        chosen = [self.schema[name] for name in fields]
         for f in chosen:
             self._check_text_field(f.name)
         return chosen

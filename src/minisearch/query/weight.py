@@ -88,7 +88,7 @@ def _bm25_details(
     )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class TermWeight:
     """BM25 for one term of one field: ``boost * idf`` is fixed for the whole snapshot."""
 
@@ -229,7 +229,7 @@ class MatchAllWeight:
         return Explanation(self.boost, "match all documents (constant score)")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class BooleanWeight:
     must: tuple[Weight, ...]
     should: tuple[Weight, ...]
