@@ -250,4 +250,4 @@ def test_merge_candidates_follows_index_order(segments: list[list[int]], k: int)
         parts.append(Candidates(seg, best.astype(np.uint32), scores[best]))
         everything += [(seg, doc, float(s)) for doc, s in enumerate(scores)]
     expected = sorted(everything, key=lambda t: (-t[2], t[0], t[1]))[:k]
-    assert merge_candidates(parts, k) == expected
+    assert list(zip(*merge_candidates(parts, k), strict=True)) == expected

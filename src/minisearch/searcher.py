@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import count
 from pathlib import Path
 from typing import Any, Literal
 
@@ -327,22 +328,31 @@ class Searcher:
             parts.append(Candidates(context.ordinal, top.docs, top.scores))
             if wanted and context.ordinal + 1 < len(self._contexts):
                 best = np.sort(np.concatenate([best, top.scores]))[-wanted:]
-        merged = merge_candidates(parts, wanted)[offset:]
-        hits = []
-        for i, (seg_ordinal, doc, score) in enumerate(merged):
-            reader = self.segments[seg_ordinal]
-            stored = reader.stored_fields(doc) if stored_fields or with_snippets else {}
-            hits.append(
-                Hit(
-                    id=reader.external_id(doc),
-                    score=score,
-                    rank=offset + i + 1,
-                    fields=stored if stored_fields else {},
-                    snippets=self._snippets(weight, stored) if with_snippets else {},
-                )
-            )
+        segs, docs, scores = merge_candidates(parts, wanted)
+        hits = self._hits(segs[offset:], docs[offset:], scores[offset:], offset)
+        if stored_fields or with_snippets:
+            for hit, seg, doc in zip(hits, segs[offset:], docs[offset:], strict=True):
+                stored = self.segments[seg].stored_fields(doc)
+                hit.fields = stored if stored_fields else {}
+                hit.snippets = self._snippets(weight, stored) if with_snippets else {}
         elapsed = (time.perf_counter() - started) * 1000
         return SearchResults(hits=hits, total=total, query=query, elapsed_ms=elapsed)
+
+    def _hits(
+        self, segs: list[int], docs: list[int], scores: list[float], offset: int
+    ) -> list[Hit]:
+        """Hits with ids and scores; stored fields and snippets are filled in after."""
+        segments = self.segments
+        if len(segments) == 1:
+            external_id = segments[0].external_id
+            return [
+                Hit(external_id(doc), score, rank, {}, {})
+                for doc, score, rank in zip(docs, scores, count(offset + 1))
+            ]
+        return [
+            Hit(segments[seg].external_id(doc), score, rank, {}, {})
+            for seg, doc, score, rank in zip(segs, docs, scores, count(offset + 1))
+        ]
 
     def _snippets(self, weight: Weight, stored: dict[str, Any]) -> dict[str, list[Fragment]]:
         out = {}

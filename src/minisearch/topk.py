@@ -38,16 +38,21 @@ def top_k_indices(scores: npt.NDArray[np.float64], k: int) -> npt.NDArray[np.int
     return candidates[order[:k]]
 
 
-def merge_candidates(parts: list[Candidates], k: int) -> list[tuple[int, int, float]]:
-    """Global top k of per-segment candidates as (segment, doc, score)."""
+def merge_candidates(parts: list[Candidates], k: int) -> tuple[list[int], list[int], list[float]]:
+    """Global top k of per-segment candidates: parallel lists of segment, doc and score.
+
+    Parallel lists of plain numbers rather than a tuple per hit: a page of a hundred hits
+    would otherwise allocate a hundred more container objects for the garbage collector to
+    count and, in a long-running process, to traverse.
+    """
     if not parts:
-        return []
+        return [], [], []
     if len(parts) == 1:  # one segment: its candidates are already in final order
         only = parts[0]
-        pairs = zip(only.docs[:k].tolist(), only.scores[:k].tolist(), strict=True)
-        return [(only.segment, doc, score) for doc, score in pairs]
+        docs = only.docs[:k].tolist()
+        return [only.segment] * len(docs), docs, only.scores[:k].tolist()
     seg = np.concatenate([np.full(len(p.docs), p.segment, dtype=np.int64) for p in parts])
     docs = np.concatenate([p.docs for p in parts]).astype(np.int64)
     scores = np.concatenate([p.scores for p in parts])
     order = np.lexsort((docs, seg, -scores))[:k]
-    return [(int(seg[i]), int(docs[i]), float(scores[i])) for i in order]
+    return seg[order].tolist(), docs[order].tolist(), scores[order].tolist()

@@ -148,8 +148,8 @@ def _dense(
     else:
         candidates = np.flatnonzero(acc)
     scores = acc[candidates]
-    order = np.lexsort((candidates, -scores))[:wanted]
-    return SegmentTop(candidates[order].astype(np.uint32), scores[order], total)
+    best = top_k_indices(scores, wanted)  # ascending candidates: ties keep doc order
+    return SegmentTop(candidates[best].astype(np.uint32), scores[best], total)
 
 
 def _dense_compiled(
