@@ -25,7 +25,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from strategies import FAST, FAST_TMP, ROUNDTRIP_SCHEMA, corpora, postings_lists
 
-from minisearch import AnalyzerConfig, CorruptIndexError, Index, Schema, codec
+from minisearch import AnalyzerConfig, CorruptIndexError, Index, Schema, bitpack, codec
 from minisearch.analysis import Analyzer
 from minisearch.commit import read_latest
 from minisearch.errors import IndexFormatTooNewError, IndexFormatTooOldError
@@ -433,7 +433,8 @@ def _check_postings(docs, tfs, lengths, positions, prefix: int) -> None:  # type
         np.array([0, 1], dtype=np.uint32),
         np.array([1, 2]),
         np.array([5, 5]),
-        [np.array([2**33]), np.array([0, 2**33 + 1])],
+        # The largest positions there are: the builder counts them in u32.
+        [np.array([2**32 - 1]), np.array([0, 2**32 - 1])],
     ),
     3,
 )
@@ -448,6 +449,45 @@ def test_encode_term_roundtrip_with_positions(postings, prefix: int) -> None:  #
 def test_encode_term_roundtrip_without_positions(postings, prefix: int) -> None:  # type: ignore[no-untyped-def]
     docs, tfs, lengths, _ = postings
     _check_postings(docs, tfs, lengths, None, prefix)
+
+
+@FAST
+@given(
+    st.integers(0, bitpack.MAX_WIDTH).flatmap(
+        lambda width: st.tuples(
+            st.just(width), st.lists(st.integers(0, 2**width - 1), max_size=300)
+        )
+    ),
+    st.binary(max_size=9),
+    st.binary(max_size=9),
+    st.data(),
+)
+def test_bitpack_round_trip_and_gather(
+    column: tuple[int, list[int]], before: bytes, after: bytes, data: st.DataObject
+) -> None:
+    """Any width, any count, between other bytes (or none): unpack and gather give the values."""
+    width, values = column
+    packed = bitpack.pack(np.array(values, dtype=np.uint64), width)
+    assert len(packed) == bitpack.packed_size(len(values), width)
+    if values:
+        assert bitpack.width_for(max(values)) <= width
+    buffer = memoryview(before + packed + after)
+    got = bitpack.unpack(buffer, len(before), len(values), width)
+    assert got.tolist() == values
+    if values:
+        at = data.draw(st.lists(st.integers(0, len(values) - 1), max_size=20))
+        picked = bitpack.gather(buffer, len(before), len(values), width, np.array(at, np.int64))
+        assert picked.tolist() == [values[i] for i in at]
+
+
+def test_bitpack_layout_is_little_endian_bit_order() -> None:
+    """Values fill each byte from its lowest bit (docs/FORMAT.md), whole bytes are plain LE."""
+    assert bitpack.pack(np.array([1, 0, 3, 2]), 2) == bytes([0b10110001])
+    assert bitpack.pack(np.array([5, 6, 7]), 3) == bytes([0b11_110_101, 0b1])  # 7 spans two
+    assert bitpack.pack(np.array([0x1234]), 16) == b"\x34\x12"
+    assert bitpack.pack(np.array([7, 7, 7]), 0) == b""
+    with pytest.raises(ValueError, match="32 bits"):
+        bitpack.width_for(2**32)
 
 
 def test_split_bodies_round_trip_as_views_and_reject_bad_references(tmp_path: Path) -> None:

@@ -400,7 +400,7 @@ def test_single_posting_fast_path_is_byte_identical() -> None:
     for _ in range(3000):
         doc = rng.choice([*edges, rng.randrange(2**32)])
         length = rng.choice([1, 255, 256, 65536, rng.randrange(1, 2**32)])
-        pos = rng.choice([None, *edges, 2**32, rng.randrange(2**33)])
+        pos = rng.choice([None, *edges, rng.randrange(2**32)])
         want = encode_term(
             np.array([doc], dtype=np.uint32),
             np.array([1], dtype=np.int64),

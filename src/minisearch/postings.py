@@ -1,12 +1,17 @@
 """Postings of one term in one segment: doc ids, term frequencies, positions, block bounds.
 
-Layout of one term's record (offsets are kept by the term dictionary, see termdict.py)::
+Layout of one term's record in format 3 (offsets are kept by the term dictionary, see
+termdict.py; docs/FORMAT.md has the byte-level description)::
 
     docs        serialized roaring bitmap, or raw u32 ids when that is smaller (flag RAW_DOCS)
-    tf          df term frequencies, width code in bits 0-1 of `flags`
-    block_tf    max tf of each block of BLOCK_SIZE postings (same width as tf)
-    block_len   min field length of each block (u32)
-    positions   cf within-document position deltas (first one absolute), width in bits 2-3
+    tf - 1      df values bit-packed (bitpack.py), as many bits each as bits 6-11 of `flags` say
+    block_tf    max tf of each block of BLOCK_SIZE postings, byte width code in bits 0-1
+    block_len   min field length of each block, byte width code in bits 2-3
+    positions   cf within-document position deltas (first one absolute), bit-packed at the
+                width in bits 12-17
+
+Records of formats 1 and 2 (flag PACKED clear) store tf and positions as whole-byte columns
+(width codes in bits 0-1 and 2-3) and block_len as u32; they are still read.
 
 The per-block (max tf, min length) pair bounds BM25 from above for any k1, b and collection
 statistics (BM25 grows with tf and shrinks with length), so the bounds survive appends, merges
@@ -25,13 +30,18 @@ import numpy as np
 import numpy.typing as npt
 from pyroaring import BitMap, FrozenBitMap
 
+from . import bitpack
 from .codec import WIDTH_DTYPES, decode_uints, width_code
 from .errors import CorruptIndexError
 
 BLOCK_SIZE = 128
 RAW_DOCS = 0x10
+PACKED = 0x20  # format 3: bit-packed tf - 1 and positions, width-coded block lengths
 _TF_MASK = 0x03
-_POS_SHIFT = 2
+_POS_SHIFT = 2  # formats 1-2: position width code; format 3: block length width code
+_TF_BITS_SHIFT = 6
+_POS_BITS_SHIFT = 12
+_BITS_MASK = 0x3F
 
 U32Array = npt.NDArray[np.uint32]
 
@@ -74,42 +84,92 @@ def encode_term(
         if len(docs_bytes) >= len(raw):
             docs_bytes = raw
             flags |= RAW_DOCS
-    max_tf = int(tfs.max())
-    tf_code = width_code(max_tf)
-    flags |= tf_code
-    tf_dtype = WIDTH_DTYPES[tf_code]
+    flags |= PACKED
     starts = np.arange(0, len(docs), BLOCK_SIZE)
     block_tf = np.maximum.reduceat(tfs, starts)
     block_len = np.minimum.reduceat(lengths, starts)
+    max_tf = int(block_tf.max())
+    tf_code = width_code(max_tf)
+    len_code = width_code(int(block_len.max()))
+    tf_bits = bitpack.width_for(max_tf - 1)
+    flags |= tf_code | len_code << _POS_SHIFT | tf_bits << _TF_BITS_SHIFT
     parts = [
         docs_bytes,
-        tfs.astype(tf_dtype, copy=False).tobytes(),
-        block_tf.astype(tf_dtype, copy=False).tobytes(),
-        block_len.astype("<u4", copy=False).tobytes(),
+        bitpack.pack(tfs - 1, tf_bits),
+        block_tf.astype(WIDTH_DTYPES[tf_code], copy=False).tobytes(),
+        block_len.astype(WIDTH_DTYPES[len_code], copy=False).tobytes(),
     ]
     if pos_deltas is not None:
-        pos_code = width_code(int(pos_deltas.max())) if len(pos_deltas) else 0
-        flags |= pos_code << _POS_SHIFT
-        parts.append(pos_deltas.astype(WIDTH_DTYPES[pos_code], copy=False).tobytes())
+        pos_bits = bitpack.width_for(int(pos_deltas.max())) if len(pos_deltas) else 0
+        flags |= pos_bits << _POS_BITS_SHIFT
+        parts.append(bitpack.pack(pos_deltas, pos_bits))
     return b"".join(parts), len(docs_bytes), flags
 
 
 class TermPostings:
     """Decoded postings of one term; columns are views over the segment's memory map."""
 
-    __slots__ = ("_data", "_docs", "_entry", "_path", "_pos_offset", "tfs")
+    __slots__ = (
+        "_block_offset",
+        "_data",
+        "_docs",
+        "_entry",
+        "_len_code",
+        "_path",
+        "_pos_offset",
+        "_tf_offset",
+        "_tfs",
+    )
 
     def __init__(self, data: memoryview, entry: TermEntry, path: Path | None = None) -> None:
         self._data = data
         self._path = path  # named in the error if the doc ids turn out to be corrupt
         self._entry = entry
         self._docs: U32Array | None = None
-        df = entry.doc_freq
-        at = entry.offset + entry.docs_len
-        tf_code = entry.flags & _TF_MASK
-        self.tfs: npt.NDArray[Any] = decode_uints(data, tf_code, df, at)
+        self._tfs: npt.NDArray[Any] | None = None
+        df, flags = entry.doc_freq, entry.flags
+        self._tf_offset = entry.offset + entry.docs_len
         blocks = num_blocks(df)
-        self._pos_offset = at + (df + blocks) * WIDTH_DTYPES[tf_code].itemsize + 4 * blocks
+        if flags & PACKED:
+            tf_bytes = bitpack.packed_size(df, (flags >> _TF_BITS_SHIFT) & _BITS_MASK)
+            self._len_code = (flags >> _POS_SHIFT) & _TF_MASK
+        else:
+            tf_bytes = df * WIDTH_DTYPES[flags & _TF_MASK].itemsize
+            self._len_code = 2  # u32
+        self._block_offset = self._tf_offset + tf_bytes
+        block_tf_bytes = blocks * WIDTH_DTYPES[flags & _TF_MASK].itemsize
+        block_len_bytes = blocks * WIDTH_DTYPES[self._len_code].itemsize
+        self._pos_offset = self._block_offset + block_tf_bytes + block_len_bytes
+        if flags & PACKED:  # decoding is lazy: find a record that cannot be right now
+            tf_width = (flags >> _TF_BITS_SHIFT) & _BITS_MASK
+            pos_width = (flags >> _POS_BITS_SHIFT) & _BITS_MASK
+            end = self._pos_offset + bitpack.packed_size(entry.total_term_freq, pos_width)
+            if max(tf_width, pos_width) > bitpack.MAX_WIDTH or end > len(data):
+                raise ValueError(f"postings record of {df} documents does not fit the payload")
+
+    @property
+    def tfs(self) -> npt.NDArray[Any]:
+        """Term frequency of each document, in doc order (decoded on first use)."""
+        if self._tfs is None:
+            entry = self._entry
+            if entry.flags & PACKED:
+                width = (entry.flags >> _TF_BITS_SHIFT) & _BITS_MASK
+                less_one = bitpack.unpack(self._data, self._tf_offset, entry.doc_freq, width)
+                self._tfs = np.add(less_one, 1, dtype=np.uint32)
+            else:
+                code = entry.flags & _TF_MASK
+                self._tfs = decode_uints(self._data, code, entry.doc_freq, self._tf_offset)
+        return self._tfs
+
+    def tfs_at(self, at: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        """``tfs[at]`` without decoding the others (what probing a few candidates needs)."""
+        entry = self._entry
+        if self._tfs is not None or not entry.flags & PACKED:
+            picked: npt.NDArray[Any] = self.tfs[at]
+            return picked
+        width = (entry.flags >> _TF_BITS_SHIFT) & _BITS_MASK
+        less_one = bitpack.gather(self._data, self._tf_offset, entry.doc_freq, width, at)
+        return np.add(less_one, 1, dtype=np.uint32)  # type: ignore[no-any-return]
 
     @property
     def entry(self) -> TermEntry:
@@ -149,14 +209,11 @@ class TermPostings:
 
     def block_bounds(self) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
         """Per block of BLOCK_SIZE postings: (max tf, min field length)."""
-        df = self._entry.doc_freq
+        blocks = num_blocks(self._entry.doc_freq)
         tf_code = self._entry.flags & _TF_MASK
-        blocks = num_blocks(df)
-        at = self._entry.offset + self._entry.docs_len + df * WIDTH_DTYPES[tf_code].itemsize
-        block_tf = decode_uints(self._data, tf_code, blocks, at)
-        at += blocks * WIDTH_DTYPES[tf_code].itemsize
-        block_len = np.frombuffer(self._data, dtype="<u4", count=blocks, offset=at)
-        return block_tf, block_len
+        block_tf = decode_uints(self._data, tf_code, blocks, self._block_offset)
+        at = self._block_offset + blocks * WIDTH_DTYPES[tf_code].itemsize
+        return block_tf, decode_uints(self._data, self._len_code, blocks, at)
 
     def positions(self) -> list[npt.NDArray[np.int64]]:
         """Absolute positions of the term in each of its documents (aligned with `docs`)."""
@@ -166,8 +223,12 @@ class TermPostings:
     def flat_positions(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         """All positions concatenated, and the start offset of each document's run (len df+1)."""
         entry = self._entry
-        code = (entry.flags >> _POS_SHIFT) & _TF_MASK
-        deltas = decode_uints(self._data, code, entry.total_term_freq, self._pos_offset)
+        if entry.flags & PACKED:
+            width = (entry.flags >> _POS_BITS_SHIFT) & _BITS_MASK
+            deltas = bitpack.unpack(self._data, self._pos_offset, entry.total_term_freq, width)
+        else:
+            code = (entry.flags >> _POS_SHIFT) & _TF_MASK
+            deltas = decode_uints(self._data, code, entry.total_term_freq, self._pos_offset)
         summed = np.cumsum(deltas, dtype=np.int64)
         starts = np.zeros(len(self.tfs) + 1, dtype=np.int64)
         np.cumsum(self.tfs, out=starts[1:])

@@ -1,6 +1,6 @@
 """The term dictionary of one segment: per field, the sorted terms and their statistics.
 
-Format 2 (written now) keeps a dictionary as a few flat columns and never turns them into
+Since format 2 a segment keeps a dictionary as a few flat columns and never turns them into
 Python objects at open: the terms are one UTF-8 blob with an array of end offsets, plus the
 first 8 bytes of every term as a fixed-width byte array. A lookup is a `np.searchsorted` over
 those prefixes, which narrows the search to the terms sharing the key's first 8 bytes, then a
@@ -29,7 +29,8 @@ from .postings import TermEntry
 
 PREFIX_BYTES = 8
 
-# Column name -> dtype on disk in format 1 (format 2: the smallest width that holds the column).
+# Column name -> dtype on disk in format 1 (since format 2: the smallest width that holds the
+# column; format 3's flags take 15 bits).
 _COLUMNS: dict[str, str] = {
     "doc_freq": "<u4",
     "total_term_freq": "<u8",
@@ -60,8 +61,8 @@ class FieldTermsBuilder:
     def to_body(self) -> dict[str, Any]:
         body = pack_strings(self.terms)
         body["prefixes"] = _prefixes(self.terms).tobytes()
-        for name, dtype in _COLUMNS.items():
-            body[name] = list(encode_uints(np.asarray(self.columns[name], dtype=dtype)))
+        for name in _COLUMNS:  # each at the smallest width that holds it
+            body[name] = list(encode_uints(np.asarray(self.columns[name], dtype=np.uint64)))
         return body
 
 

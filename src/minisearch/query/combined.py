@@ -68,7 +68,7 @@ class CombinedFieldWeight:
                 continue
             at, hit = locate(postings.docs, docs)
             norms = segment.bm25f_norms(name, docs[hit])
-            pseudo[hit] += field_weight * postings.tfs[at[hit]].astype(np.float64) / norms
+            pseudo[hit] += field_weight * postings.tfs_at(at[hit]).astype(np.float64) / norms
             matched |= hit
         freq = pseudo[matched]
         k1 = segment.params.k1

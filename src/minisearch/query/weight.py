@@ -127,7 +127,7 @@ class TermWeight:
             return np.zeros(len(docs), dtype=bool), np.zeros(0, dtype=np.float64)
         at, hit = locate(postings.docs, docs)
         norms = segment.norms(field, docs[hit])
-        return hit, term_scores(1.0, postings.tfs[at[hit]], norms, segment.params.k1)
+        return hit, term_scores(1.0, postings.tfs_at(at[hit]), norms, segment.params.k1)
 
     def unit_postings(self, segment: SegmentContext) -> UnitPostings:
         """Docs with the term and ``tf * (k1 + 1) / (tf + norm)`` for each (no idf, no boost)."""

@@ -20,10 +20,18 @@ from typing import Any
 import numpy as np
 from pyroaring import BitMap
 
-from .. import codec
+from .. import bitpack, codec
 from ..analysis import Analyzer, AnalyzerConfig
 from ..packed import pack_strings
-from ..postings import _POS_SHIFT, RAW_DOCS, TermEntry, encode_term, position_deltas
+from ..postings import (
+    _POS_BITS_SHIFT,
+    _POS_SHIFT,
+    PACKED,
+    RAW_DOCS,
+    TermEntry,
+    encode_term,
+    position_deltas,
+)
 from ..schema import FieldKind, Schema, keyword_values
 from ..storage import fsync_dir, write_durable
 from ..termdict import FieldTermsBuilder
@@ -304,14 +312,16 @@ def _invert_text(
 
 def _single_posting(doc: int, length: int, position: int | None) -> tuple[bytes, int, int]:
     """`encode_term` of one document with tf 1, byte for byte, without numpy."""
-    # docs: raw u32 (<= 4 documents are always raw); tf and block max tf: 1 at width code 0;
-    # block min length: u32; the single position (absolute), at the smallest width.
-    record = doc.to_bytes(4, "little") + b"\x01\x01" + length.to_bytes(4, "little")
-    flags = RAW_DOCS
+    # docs: raw u32 (<= 4 documents are always raw); tf - 1 = 0 takes no bytes; block max
+    # tf 1 as u8; block min length at its smallest byte width; the single position
+    # (absolute) in as many bits as it needs (one value: its own little-endian bytes).
+    len_code = codec.width_code(length)
+    record = doc.to_bytes(4, "little") + b"\x01" + length.to_bytes(1 << len_code, "little")
+    flags = RAW_DOCS | PACKED | len_code << _POS_SHIFT
     if position is not None:
-        code = codec.width_code(position)
-        flags |= code << _POS_SHIFT
-        record += position.to_bytes(codec.WIDTH_DTYPES[code].itemsize, "little")
+        width = bitpack.width_for(position)
+        flags |= width << _POS_BITS_SHIFT
+        record += position.to_bytes(bitpack.packed_size(1, width), "little")
     return record, 4, flags
 
 
