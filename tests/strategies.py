@@ -141,7 +141,11 @@ def postings_lists(
     every width code and more than one block of 128) and a seed; numpy fills in the arrays,
     which keeps examples small enough to shrink.
     """
-    df = draw(st.one_of(st.integers(1, 6), st.integers(1, 140), st.integers(120, 700)))
+    df = draw(
+        st.one_of(
+            st.integers(1, 6), st.integers(1, 140), st.integers(120, 700), st.integers(1000, 1500)
+        )
+    )
     dense = draw(st.booleans())
     max_tf = draw(st.sampled_from([1, 3, 255, 256, 70_000]))
     # Extra room for positions, up to the largest the builder can count (u32).

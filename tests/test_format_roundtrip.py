@@ -31,6 +31,8 @@ from minisearch.commit import read_latest
 from minisearch.errors import IndexFormatTooNewError, IndexFormatTooOldError
 from minisearch.postings import (
     BLOCK_SIZE,
+    GAP_DOCS,
+    GAP_DOCS_MAX_DF,
     RAW_DOCS,
     TermEntry,
     TermPostings,
@@ -408,8 +410,17 @@ def _check_postings(docs, tfs, lengths, positions, prefix: int) -> None:  # type
     else:
         deltas = None
     record, docs_len, flags = encode_term(docs, tfs, lengths, deltas)
-    if len(docs) <= 4:
-        assert flags & RAW_DOCS
+    if len(docs) == 1:
+        assert flags & RAW_DOCS and docs_len == 4
+    # The doc ids take the smallest of the forms (raw, gaps for short lists, roaring).
+    raw_len = 4 * len(docs)
+    assert docs_len <= raw_len
+    if flags & RAW_DOCS:
+        assert docs_len == raw_len
+    elif flags & GAP_DOCS:
+        assert 1 < len(docs) <= GAP_DOCS_MAX_DF
+    else:
+        assert len(docs) > 4
     p = _decode(record, docs, tfs, lengths, docs_len, flags, prefix)
     assert p.docs.tolist() == docs.tolist()
     assert p.tfs.tolist() == tfs.tolist()

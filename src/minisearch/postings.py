@@ -3,12 +3,14 @@
 Layout of one term's record in format 3 (offsets are kept by the term dictionary, see
 termdict.py; docs/FORMAT.md has the byte-level description)::
 
-    docs        serialized roaring bitmap, or raw u32 ids when that is smaller (flag RAW_DOCS)
-    tf - 1      df values bit-packed (bitpack.py), as many bits each as bits 6-11 of `flags` say
+    docs        serialized roaring bitmap; or, for short lists when smaller, raw u32 ids (flag
+                RAW_DOCS) or the first id (u32), a width byte and the gaps minus one
+                bit-packed at that width (flag GAP_DOCS)
+    tf - 1      df values bit-packed (bitpack.py), as many bits each as bits 8-13 of `flags` say
     block_tf    max tf of each block of BLOCK_SIZE postings, byte width code in bits 0-1
     block_len   min field length of each block, byte width code in bits 2-3
     positions   cf within-document position deltas (first one absolute), bit-packed at the
-                width in bits 12-17
+                width in bits 14-19
 
 Records of formats 1 and 2 (flag PACKED clear) store tf and positions as whole-byte columns
 (width codes in bits 0-1 and 2-3) and block_len as u32; they are still read.
@@ -37,10 +39,15 @@ from .errors import CorruptIndexError
 BLOCK_SIZE = 128
 RAW_DOCS = 0x10
 PACKED = 0x20  # format 3: bit-packed tf - 1 and positions, width-coded block lengths
+GAP_DOCS = 0x40  # format 3: doc ids as the first one and bit-packed gaps
+# Roaring stays the form of long lists (it serves the set algebra of queries directly); up to
+# this many documents, gaps are tried too (roaring spends 16 bits per document of a sparse
+# list, the gaps about log2(segment size / df)).
+GAP_DOCS_MAX_DF = 1024
 _TF_MASK = 0x03
 _POS_SHIFT = 2  # formats 1-2: position width code; format 3: block length width code
-_TF_BITS_SHIFT = 6
-_POS_BITS_SHIFT = 12
+_TF_BITS_SHIFT = 8
+_POS_BITS_SHIFT = 14
 _BITS_MASK = 0x3F
 
 U32Array = npt.NDArray[np.uint32]
@@ -70,20 +77,7 @@ def encode_term(
     `docs` are ascending doc numbers, `tfs` their term frequencies, `lengths` the field lengths
     of those documents, `pos_deltas` the concatenated position deltas (or None).
     """
-    flags = 0
-    raw = docs.astype("<u4", copy=False).tobytes()
-    if len(docs) <= 4:
-        docs_bytes = raw
-        flags |= RAW_DOCS
-    else:
-        ids = array.array("I")
-        ids.frombytes(raw)
-        roaring = BitMap(ids)
-        roaring.run_optimize()
-        docs_bytes = roaring.serialize()
-        if len(docs_bytes) >= len(raw):
-            docs_bytes = raw
-            flags |= RAW_DOCS
+    docs_bytes, flags = _encode_docs(docs)
     flags |= PACKED
     starts = np.arange(0, len(docs), BLOCK_SIZE)
     block_tf = np.maximum.reduceat(tfs, starts)
@@ -104,6 +98,36 @@ def encode_term(
         flags |= pos_bits << _POS_BITS_SHIFT
         parts.append(bitpack.pack(pos_deltas, pos_bits))
     return b"".join(parts), len(docs_bytes), flags
+
+
+def _encode_docs(docs: U32Array) -> tuple[bytes, int]:
+    """The smallest of the doc-id forms allowed for this list, and its flag (raw wins ties)."""
+    raw = docs.astype("<u4", copy=False).tobytes()
+    forms = [(raw, RAW_DOCS)]
+    if 1 < len(docs) <= GAP_DOCS_MAX_DF:
+        gaps = np.diff(docs.astype(np.int64)) - 1
+        width = bitpack.width_for(int(gaps.max()))
+        head = int(docs[0]).to_bytes(4, "little") + bytes([width])
+        forms.append((head + bitpack.pack(gaps, width), GAP_DOCS))
+    if len(docs) > 4:
+        ids = array.array("I")
+        ids.frombytes(raw)
+        roaring = BitMap(ids)
+        roaring.run_optimize()
+        forms.append((roaring.serialize(), 0))
+    return min(forms, key=lambda form: len(form[0]))
+
+
+def _decode_gaps(data: memoryview, offset: int, doc_freq: int, docs_len: int) -> U32Array:
+    """Doc ids stored as GAP_DOCS: the first id, a width byte, the gaps minus one."""
+    width = data[offset + 4]
+    if docs_len != 5 + bitpack.packed_size(doc_freq - 1, width) or width > bitpack.MAX_WIDTH:
+        raise ValueError(f"{docs_len} bytes of doc gaps for doc freq {doc_freq}")
+    docs = np.empty(doc_freq, dtype=np.uint32)
+    docs[0] = int.from_bytes(data[offset : offset + 4], "little")
+    docs[1:] = bitpack.unpack(data, offset + 5, doc_freq - 1, width)
+    docs[1:] += np.uint32(1)
+    return np.cumsum(docs, dtype=np.uint32)
 
 
 class TermPostings:
@@ -182,6 +206,13 @@ class TermPostings:
             entry, at = self._entry, self._entry.offset
             if entry.flags & RAW_DOCS:
                 self._docs = np.frombuffer(self._data, dtype="<u4", count=entry.doc_freq, offset=at)
+            elif entry.flags & GAP_DOCS:
+                try:
+                    self._docs = _decode_gaps(self._data, at, entry.doc_freq, entry.docs_len)
+                except ValueError as exc:
+                    if self._path is None:
+                        raise
+                    raise CorruptIndexError(self._path, f"bad doc ids ({exc})") from None
             else:
                 data = self._data[at : at + entry.docs_len]
                 try:
@@ -200,7 +231,7 @@ class TermPostings:
 
     def bitmap(self) -> FrozenBitMap:
         """The doc ids as a roaring bitmap (for boolean algebra)."""
-        if self._entry.flags & RAW_DOCS:
+        if self._entry.flags & (RAW_DOCS | GAP_DOCS):
             ids = array.array("I")
             ids.frombytes(self.docs.tobytes())
             return FrozenBitMap(ids)
