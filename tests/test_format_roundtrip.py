@@ -34,8 +34,11 @@ from minisearch.postings import (
     GAP_DOCS,
     GAP_DOCS_MAX_DF,
     RAW_DOCS,
+    SMALL_LIST,
     TermEntry,
     TermPostings,
+    _encode_arrays,
+    encode_small,
     encode_term,
     position_deltas,
 )
@@ -460,6 +463,27 @@ def test_encode_term_roundtrip_with_positions(postings, prefix: int) -> None:  #
 def test_encode_term_roundtrip_without_positions(postings, prefix: int) -> None:  # type: ignore[no-untyped-def]
     docs, tfs, lengths, _ = postings
     _check_postings(docs, tfs, lengths, None, prefix)
+
+
+@FAST
+@given(postings_lists(with_positions=True), st.booleans())
+def test_short_lists_encode_the_same_in_python_and_numpy(postings, positions: bool) -> None:  # type: ignore[no-untyped-def]
+    """`encode_term` takes a plain-Python path for short lists; it must write the same bytes."""
+    docs, tfs, lengths, runs = postings
+    docs, tfs, lengths = docs[:SMALL_LIST], tfs[:SMALL_LIST], lengths[:SMALL_LIST]
+    deltas = None
+    if positions:
+        flat = np.concatenate(runs[: len(docs)]).astype(np.int64)
+        starts = np.zeros(len(docs), dtype=np.int64)
+        np.cumsum([len(p) for p in runs[: len(docs) - 1]], out=starts[1:])
+        deltas = position_deltas(flat, starts)
+    small = encode_small(
+        docs.tolist(),
+        tfs.tolist(),
+        lengths.tolist(),
+        None if deltas is None else deltas.tolist(),
+    )
+    assert small == _encode_arrays(docs, tfs, lengths, deltas)
 
 
 @FAST

@@ -14,6 +14,7 @@ are therefore plain little-endian arrays (read without copying).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -22,6 +23,7 @@ import numpy.typing as npt
 from .codec import Buffer
 
 MAX_WIDTH = 32
+_SMALL = 48  # up to this many values, `pack` works on one Python integer
 _WHOLE: dict[int, np.dtype[Any]] = {8: np.dtype("<u1"), 16: np.dtype("<u2"), 32: np.dtype("<u4")}
 
 
@@ -44,9 +46,19 @@ def pack(values: npt.NDArray[Any], width: int) -> bytes:
         return b""
     if width in _WHOLE:
         return values.astype(_WHOLE[width], copy=False).tobytes()
+    if len(values) <= _SMALL:  # one Python integer beats a dozen small numpy calls
+        return pack_ints(values.tolist(), width)
     shifts = np.arange(width, dtype=np.uint64)
     bits = (values.astype(np.uint64, copy=False)[:, None] >> shifts) & np.uint64(1)
     return np.packbits(bits.astype(np.uint8).reshape(-1), bitorder="little").tobytes()
+
+
+def pack_ints(values: Sequence[int], width: int) -> bytes:
+    """`pack` for a few plain ints (the same bytes), built as one Python integer."""
+    whole = 0
+    for i, value in enumerate(values):
+        whole |= value << (i * width)
+    return whole.to_bytes(packed_size(len(values), width), "little")
 
 
 def unpack(data: Buffer, offset: int, count: int, width: int) -> npt.NDArray[Any]:

@@ -24,7 +24,9 @@ where the bytes allow it (numpy views over the memory map).
 from __future__ import annotations
 
 import array
+import struct
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +46,7 @@ GAP_DOCS = 0x40  # format 3: doc ids as the first one and bit-packed gaps
 # this many documents, gaps are tried too (roaring spends 16 bits per document of a sparse
 # list, the gaps about log2(segment size / df)).
 GAP_DOCS_MAX_DF = 1024
+SMALL_LIST = 32  # `encode_term` encodes lists up to this long in plain Python (one block)
 _TF_MASK = 0x03
 _POS_SHIFT = 2  # formats 1-2: position width code; format 3: block length width code
 _TF_BITS_SHIFT = 8
@@ -77,6 +80,60 @@ def encode_term(
     `docs` are ascending doc numbers, `tfs` their term frequencies, `lengths` the field lengths
     of those documents, `pos_deltas` the concatenated position deltas (or None).
     """
+    if len(docs) <= SMALL_LIST:
+        return encode_small(
+            docs.tolist(),
+            tfs.tolist(),
+            lengths.tolist(),
+            None if pos_deltas is None else pos_deltas.tolist(),
+        )
+    return _encode_arrays(docs, tfs, lengths, pos_deltas)
+
+
+def encode_small(
+    docs: list[int], tfs: list[int], lengths: list[int], pos_deltas: list[int] | None
+) -> tuple[bytes, int, int]:
+    """`encode_term` of a short list (one block) in plain Python, byte for byte the same.
+
+    Most terms of a vocabulary occur in a few documents; for them a dozen numpy calls of a
+    microsecond or more each would cost more than the work.
+    """
+    raw = struct.pack(f"<{len(docs)}I", *docs)
+    forms = [(raw, RAW_DOCS)]
+    if len(docs) > 1:
+        gaps = [b - a - 1 for a, b in pairwise(docs)]
+        width = bitpack.width_for(max(gaps))
+        head = docs[0].to_bytes(4, "little") + bytes([width])
+        forms.append((head + bitpack.pack_ints(gaps, width), GAP_DOCS))
+    if len(docs) > 4:
+        roaring = BitMap(docs)
+        roaring.run_optimize()
+        forms.append((roaring.serialize(), 0))
+    docs_bytes, flags = min(forms, key=lambda form: len(form[0]))
+    max_tf, min_len = max(tfs), min(lengths)
+    tf_code, len_code = width_code(max_tf), width_code(min_len)
+    tf_bits = bitpack.width_for(max_tf - 1)
+    flags |= PACKED | tf_code | len_code << _POS_SHIFT | tf_bits << _TF_BITS_SHIFT
+    parts = [
+        docs_bytes,
+        bitpack.pack_ints([tf - 1 for tf in tfs], tf_bits),
+        max_tf.to_bytes(1 << tf_code, "little"),
+        min_len.to_bytes(1 << len_code, "little"),
+    ]
+    if pos_deltas is not None:
+        pos_bits = bitpack.width_for(max(pos_deltas)) if pos_deltas else 0
+        flags |= pos_bits << _POS_BITS_SHIFT
+        parts.append(bitpack.pack_ints(pos_deltas, pos_bits))
+    return b"".join(parts), len(docs_bytes), flags
+
+
+def _encode_arrays(
+    docs: U32Array,
+    tfs: npt.NDArray[Any],
+    lengths: npt.NDArray[Any],
+    pos_deltas: npt.NDArray[Any] | None,
+) -> tuple[bytes, int, int]:
+    """`encode_term` with numpy, for lists of any length."""
     docs_bytes, flags = _encode_docs(docs)
     flags |= PACKED
     starts = np.arange(0, len(docs), BLOCK_SIZE)
@@ -105,7 +162,8 @@ def _encode_docs(docs: U32Array) -> tuple[bytes, int]:
     raw = docs.astype("<u4", copy=False).tobytes()
     forms = [(raw, RAW_DOCS)]
     if 1 < len(docs) <= GAP_DOCS_MAX_DF:
-        gaps = np.diff(docs.astype(np.int64)) - 1
+        wide = docs.astype(np.int64)
+        gaps = wide[1:] - wide[:-1] - 1
         width = bitpack.width_for(int(gaps.max()))
         head = int(docs[0]).to_bytes(4, "little") + bytes([width])
         forms.append((head + bitpack.pack(gaps, width), GAP_DOCS))
