@@ -8,11 +8,12 @@ lookups of absent terms that sort between, before and after the present ones.
 from __future__ import annotations
 
 import msgpack
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from minisearch.packed import PackedStrings, pack_strings
+from minisearch.packed import PackedStrings, decode_compact, encode_compact, pack_strings
 from minisearch.postings import TermEntry
 from minisearch.termdict import FieldTerms, FieldTermsBuilder
 
@@ -53,17 +54,31 @@ def test_lookup_matches_a_sorted_list(words: list[str], probes: list[str]) -> No
         assert terms.index_of(probe) == (words.index(probe) if probe in words else -1)
 
 
-def test_columns_take_the_smallest_width() -> None:
+def test_columns_take_the_fewest_bytes_with_exceptions() -> None:
+    """Zipf-shaped columns: one byte per term, and the few large values as exceptions."""
     builder = FieldTermsBuilder.empty()
-    builder.append("a", TermEntry(3, 3, 0, 4, 0, 1, 2))
-    builder.append("b", TermEntry(70_000, 70_000, 5_000_000_000, 4, 0, 1, 2))
+    offsets = []
+    offset = 0
+    for i in range(100):
+        df = 70_000 if i == 7 else 3
+        offsets.append(offset)
+        builder.append(f"t{i:03d}", TermEntry(df, df, offset, 4, 0, 1, 2))
+        offset += 5_000_000_000 if i == 50 else 20
     body = builder.to_body()
-    assert body["doc_freq"][0] == 2 and len(body["doc_freq"][1]) == 8  # u32
-    assert body["offset"][0] == 3  # u64 only where needed
-    assert body["max_tf"][0] == 0 and len(body["max_tf"][1]) == 2  # u8
+    code, narrow, at, big = body["doc_freq"]
+    assert code == 0 and len(narrow) == 100  # u8
+    assert at[0] == 0 and bytes(at[1]) == bytes([7])  # the exception: term 7 (u8 ordinal)
+    assert big[0] == 2 and bytes(big[1]) == (70_000).to_bytes(4, "little")  # its df, u32
+    assert body["max_tf"][0] == 0 and len(body["max_tf"][1]) == 100  # no exceptions
+    assert "offset" not in body and body["offset_gaps"][0] == 0  # gaps of 20 bytes, one huge
     terms = FieldTerms(body)
     assert terms.doc_freqs.dtype.itemsize >= 4
-    assert terms.entry(1).offset == 5_000_000_000
+    assert [terms.entry(i).doc_freq for i in (6, 7, 8)] == [3, 70_000, 3]
+    assert [terms.entry(i).offset for i in range(100)] == offsets
+    two_wide = FieldTermsBuilder.empty()
+    two_wide.append("a", TermEntry(3, 3, 0, 4, 0, 1, 2))
+    two_wide.append("b", TermEntry(70_000, 70_000, 20, 4, 0, 1, 2))
+    assert two_wide.to_body()["doc_freq"][0] == 2  # u32 beats u8 + an exception for 2 terms
 
 
 def test_packed_strings_round_trip_and_reject_bad_offsets() -> None:
@@ -78,3 +93,18 @@ def test_packed_strings_round_trip_and_reject_bad_offsets() -> None:
     body["blob"] = body["blob"][:-1]
     with pytest.raises(ValueError, match="offsets"):
         PackedStrings(body)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.integers(0, 300), st.integers(0, 2**64 - 1), st.integers(0, 70_000)),
+        max_size=60,
+    )
+)
+def test_compact_columns_round_trip(values: list[int]) -> None:
+    column = encode_compact(np.array(values, dtype=np.uint64))
+    decoded = decode_compact(column)
+    assert decoded.tolist() == values
+    narrow_bytes = len(column[1]) + 12 * (len(bytes(column[2][1])) // (1 << column[2][0]))
+    assert narrow_bytes <= 8 * len(values)  # never worse than plain u64

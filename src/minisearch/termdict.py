@@ -23,8 +23,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .codec import encode_uints
-from .packed import PackedStrings, decode_uints_column, pack_strings
+from .packed import (
+    PackedStrings,
+    decode_compact,
+    encode_compact,
+    pack_strings,
+    running_total,
+)
 from .postings import TermEntry
 
 PREFIX_BYTES = 8
@@ -61,8 +66,11 @@ class FieldTermsBuilder:
     def to_body(self) -> dict[str, Any]:
         body = pack_strings(self.terms)
         body["prefixes"] = _prefixes(self.terms).tobytes()
-        for name in _COLUMNS:  # each at the smallest width that holds it
-            body[name] = list(encode_uints(np.asarray(self.columns[name], dtype=np.uint64)))
+        for name in _COLUMNS:  # each at the width that takes the fewest bytes (packed.py)
+            values = np.asarray(self.columns[name], dtype=np.uint64)
+            if name == "offset":  # ascending: the gaps between records are small numbers
+                name, values = "offset_gaps", np.diff(values, prepend=np.uint64(0))
+            body[name] = encode_compact(values)
         return body
 
 
@@ -87,7 +95,10 @@ class FieldTerms:
             if len(self._prefixes) != len(self.terms):
                 raise ValueError("one prefix per term expected")
             for name in _COLUMNS:
-                self._columns[name] = decode_uints_column(body[name])
+                if name == "offset" and "offset_gaps" in body:  # format 3
+                    self._columns[name] = running_total(decode_compact(body["offset_gaps"]))
+                else:
+                    self._columns[name] = decode_compact(body[name])
         # Callers add document frequencies up across segments: keep them at least 32 bits wide.
         self._columns["doc_freq"] = self._columns["doc_freq"].astype(np.uint32, copy=False)
         for name, column in self._columns.items():
