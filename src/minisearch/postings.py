@@ -231,22 +231,28 @@ class TermPostings:
 
     @property
     def tfs(self) -> npt.NDArray[Any]:
-        """Term frequency of each document, in doc order (decoded on first use)."""
-        if self._tfs is None:
-            entry = self._entry
-            if entry.flags & PACKED:
-                width = (entry.flags >> _TF_BITS_SHIFT) & _BITS_MASK
-                less_one = bitpack.unpack(self._data, self._tf_offset, entry.doc_freq, width)
-                self._tfs = np.add(less_one, 1, dtype=np.uint32)
-            else:
-                code = entry.flags & _TF_MASK
-                self._tfs = decode_uints(self._data, code, entry.doc_freq, self._tf_offset)
+        """Term frequency of each document, in doc order.
+
+        Bit-packed ones are unpacked on every access and not kept: the searcher keeps what it
+        computes from them (`UnitMemo`), and this object lives in a reader's cache of
+        thousands, where kept copies would add up to hundreds of megabytes.
+        """
+        if self._tfs is not None:
+            return self._tfs
+        entry = self._entry
+        if entry.flags & PACKED:
+            width = (entry.flags >> _TF_BITS_SHIFT) & _BITS_MASK
+            less_one = bitpack.unpack(self._data, self._tf_offset, entry.doc_freq, width)
+            return np.add(less_one, 1, dtype=np.uint32)  # type: ignore[no-any-return]
+        # Formats 1-2: a view into the memory map, free to keep.
+        code = entry.flags & _TF_MASK
+        self._tfs = decode_uints(self._data, code, entry.doc_freq, self._tf_offset)
         return self._tfs
 
     def tfs_at(self, at: npt.NDArray[Any]) -> npt.NDArray[Any]:
         """``tfs[at]`` without decoding the others (what probing a few candidates needs)."""
         entry = self._entry
-        if self._tfs is not None or not entry.flags & PACKED:
+        if not entry.flags & PACKED:
             picked: npt.NDArray[Any] = self.tfs[at]
             return picked
         width = (entry.flags >> _TF_BITS_SHIFT) & _BITS_MASK
@@ -319,11 +325,12 @@ class TermPostings:
             code = (entry.flags >> _POS_SHIFT) & _TF_MASK
             deltas = decode_uints(self._data, code, entry.total_term_freq, self._pos_offset)
         summed = np.cumsum(deltas, dtype=np.int64)
-        starts = np.zeros(len(self.tfs) + 1, dtype=np.int64)
-        np.cumsum(self.tfs, out=starts[1:])
-        base = np.zeros(len(self.tfs), dtype=np.int64)
+        tfs = self.tfs.astype(np.int64)
+        starts = np.zeros(len(tfs) + 1, dtype=np.int64)
+        np.cumsum(tfs, out=starts[1:])
+        base = np.zeros(len(tfs), dtype=np.int64)
         base[1:] = summed[starts[1:-1] - 1]
-        return summed - np.repeat(base, self.tfs.astype(np.int64)), starts
+        return summed - np.repeat(base, tfs), starts
 
 
 def num_blocks(doc_freq: int) -> int:
