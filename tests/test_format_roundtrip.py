@@ -515,6 +515,16 @@ def test_bitpack_round_trip_and_gather(
         assert picked.tolist() == [values[i] for i in at]
 
 
+@pytest.mark.parametrize("count", [1023, 1024, 1025, 5000])
+def test_bitpack_long_columns_unpack_in_groups(count: int) -> None:
+    """Long columns take the grouped unpacking path: every width, lengths around its bound."""
+    rng = np.random.default_rng(count)
+    for width in range(bitpack.MAX_WIDTH + 1):
+        values = rng.integers(0, 2**width, count, dtype=np.uint64)
+        buffer = b"\x01\x02" + bitpack.pack(values, width)
+        assert bitpack.unpack(buffer, 2, count, width).tolist() == values.tolist(), width
+
+
 def test_bitpack_layout_is_little_endian_bit_order() -> None:
     """Values fill each byte from its lowest bit (docs/FORMAT.md), whole bytes are plain LE."""
     assert bitpack.pack(np.array([1, 0, 3, 2]), 2) == bytes([0b10110001])
