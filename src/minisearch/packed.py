@@ -23,15 +23,17 @@ import numpy.typing as npt
 from .codec import WIDTH_DTYPES, encode_uints, width_code
 
 
-def pack_strings(strings: Sequence[str]) -> dict[str, Any]:
-    """The msgpack body of `strings`: ``{"count", "blob", "lengths": [width code, bin]}``."""
+def pack_strings(strings: Sequence[str], *, ends: bool = False) -> dict[str, Any]:
+    """The msgpack body of `strings`: ``{"count", "blob", "lengths": [width code, bin]}``.
+
+    With `ends`, the end offsets instead of the lengths (``"ends"``): a few bytes more per
+    string, but readable in place, for columns that are opened lazily, in the middle of a
+    query (the ids of the hits), where summing the lengths would cost that query.
+    """
     encoded = [s.encode("utf-8") for s in strings]
-    lengths = np.array([len(e) for e in encoded], dtype=np.uint64)
-    return {
-        "count": len(encoded),
-        "blob": b"".join(encoded),
-        "lengths": list(encode_uints(lengths)),
-    }
+    sizes = np.array([len(e) for e in encoded], dtype=np.uint64)
+    name, column = ("ends", np.cumsum(sizes, dtype=np.uint64)) if ends else ("lengths", sizes)
+    return {"count": len(encoded), "blob": b"".join(encoded), name: list(encode_uints(column))}
 
 
 def running_total(values: npt.NDArray[Any]) -> npt.NDArray[Any]:

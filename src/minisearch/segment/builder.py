@@ -225,7 +225,9 @@ def write_segment(
         Component.DOCS: codec.seal(
             codec.header_bytes(Component.DOCS, id_bytes) + codec.pack_bins(bodies.docs)
         ),
-        Component.IDS: codec.encode_file_split(Component.IDS, pack_strings(bodies.ids), id_bytes),
+        Component.IDS: codec.encode_file_split(
+            Component.IDS, pack_strings(bodies.ids, ends=True), id_bytes
+        ),
     }
     infos: dict[str, FileInfo] = {}
     for component, data in files.items():
