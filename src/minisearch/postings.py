@@ -212,8 +212,10 @@ class TermPostings:
         df, flags = entry.doc_freq, entry.flags
         self._tf_offset = entry.offset + entry.docs_len
         blocks = num_blocks(df)
-        if flags & PACKED:
-            tf_bytes = bitpack.packed_size(df, (flags >> _TF_BITS_SHIFT) & _BITS_MASK)
+        packed = flags & PACKED
+        tf_width = (flags >> _TF_BITS_SHIFT) & _BITS_MASK
+        if packed:
+            tf_bytes = bitpack.packed_size(df, tf_width)
             self._len_code = (flags >> _POS_SHIFT) & _TF_MASK
         else:
             tf_bytes = df * WIDTH_DTYPES[flags & _TF_MASK].itemsize
@@ -222,8 +224,7 @@ class TermPostings:
         block_tf_bytes = blocks * WIDTH_DTYPES[flags & _TF_MASK].itemsize
         block_len_bytes = blocks * WIDTH_DTYPES[self._len_code].itemsize
         self._pos_offset = self._block_offset + block_tf_bytes + block_len_bytes
-        if flags & PACKED:  # decoding is lazy: find a record that cannot be right now
-            tf_width = (flags >> _TF_BITS_SHIFT) & _BITS_MASK
+        if packed:  # decoding is lazy: find a record that cannot be right now
             pos_width = (flags >> _POS_BITS_SHIFT) & _BITS_MASK
             end = self._pos_offset + bitpack.packed_size(entry.total_term_freq, pos_width)
             if max(tf_width, pos_width) > bitpack.MAX_WIDTH or end > len(data):

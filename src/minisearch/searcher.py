@@ -244,21 +244,18 @@ class Searcher:
         """
         chosen = self._default_fields(fields)
         terms = self.analyzer.terms(text)
-        if len(chosen) == 1:  # the usual case, without a call per word
+        # What the query language makes of a bare word (query/analyze.py), built without a
+        # call per word: a term query, or one term over all the fields (BM25F).
+        clauses: tuple[Query, ...]
+        if len(chosen) == 1:
             name, boost = chosen[0].name, chosen[0].boost
-            clauses: tuple[Query, ...] = tuple([TermQuery(name, term, boost) for term in terms])
+            clauses = tuple([TermQuery(name, term, boost) for term in terms])
         else:
-            clauses = tuple([self._bare_term(term, chosen) for term in terms])
+            weighted = tuple((f.name, f.boost) for f in chosen)
+            clauses = tuple([CombinedFieldQuery(term, weighted) for term in terms])
         if default_operator == "AND":
             return BooleanQuery(must=clauses)
         return BooleanQuery(should=clauses)
-
-    @staticmethod
-    def _bare_term(term: str, fields: Sequence[Field]) -> Query:
-        """What the query language makes of a bare word with one term (query/analyze.py)."""
-        if len(fields) > 1:
-            return CombinedFieldQuery(term, tuple((f.name, f.boost) for f in fields))
-        return TermQuery(fields[0].name, term, fields[0].boost)
 
     def parse_lenient(
         self,
