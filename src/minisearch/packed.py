@@ -140,6 +140,22 @@ class PackedStrings(Sequence[str]):
             yield str(blob[start:end], "utf-8")
             start = end
 
+    def take(self, indices: Sequence[int]) -> list[str]:
+        """The strings at `indices`, decoded in one pass (a page of hits' ids)."""
+        if len(indices) and not (min(indices) >= 0 and max(indices) < len(self)):
+            raise IndexError("string index out of range")
+        at = np.asarray(indices, dtype=np.intp)
+        stops = self._ends[at].tolist()
+        before = self._ends[at - 1].tolist()  # wraps around for index 0, which starts at 0
+        blob = self._blob
+        out = []
+        for i, previous, stop in zip(indices, before, stops, strict=True):
+            start = previous if i else 0
+            if stop < start:
+                raise ValueError("string offsets are not ascending")
+            out.append(str(blob[start:stop], "utf-8"))
+        return out
+
     def encoded(self, i: int) -> bytes:
         """The UTF-8 bytes of string `i` (no decoding: for comparisons)."""
         return bytes(self._span(i))

@@ -265,6 +265,11 @@ class TermPostings:
         return self._entry
 
     @property
+    def decoded_nbytes(self) -> int:
+        """Bytes this object comes to hold once its doc ids are decoded (raw ones are views)."""
+        return 0 if self._entry.flags & RAW_DOCS else 4 * self._entry.doc_freq
+
+    @property
     def docs(self) -> U32Array:
         """Doc numbers, ascending; roaring-coded ones are decoded on first use."""
         if self._docs is None:

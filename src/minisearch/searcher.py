@@ -11,8 +11,9 @@ per segment and merge them (topk.py defines the tie order).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import count
 from pathlib import Path
 from typing import Any, Literal
@@ -31,6 +32,7 @@ from .query.execute import Strategy, segment_top_k
 from .query.explain import Explanation
 from .query.weight import create_weight, positive_terms
 from .query.weight_base import SegmentContext, UnitMemo, Weight
+from .query.words import FieldWeights, PlainWords, is_plain_words
 from .queryparser import parse_query, parse_query_lenient
 from .schema import Field, FieldKind, Schema
 from .scoring import Bm25Params, FieldStats
@@ -51,14 +53,34 @@ class Hit:
     snippets: dict[str, list[Fragment]] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
 class SearchResults:
-    """A page of hits plus the total number of matching live documents."""
+    """A page of hits plus the total number of matching live documents.
 
-    hits: list[Hit]
-    total: int
-    query: Query
-    elapsed_ms: float
+    `query` is the query that ran. For plain words the searcher scores without building
+    one (query/words.py), so it is parsed when first asked for.
+    """
+
+    __slots__ = ("_make_query", "_query", "elapsed_ms", "hits", "total")
+
+    def __init__(
+        self,
+        hits: list[Hit],
+        total: int,
+        query: Query | Callable[[], Query],
+        elapsed_ms: float,
+    ) -> None:
+        self.hits = hits
+        self.total = total
+        self.elapsed_ms = elapsed_ms
+        self._query: Query | None = None if callable(query) else query
+        self._make_query: Callable[[], Query] | None = query if callable(query) else None
+
+    @property
+    def query(self) -> Query:
+        if self._query is None:
+            assert self._make_query is not None
+            self._query = self._make_query()
+        return self._query
 
     def __iter__(self) -> Iterator[Hit]:
         return iter(self.hits)
@@ -68,6 +90,9 @@ class SearchResults:
 
     def __getitem__(self, i: int) -> Hit:
         return self.hits[i]
+
+    def __repr__(self) -> str:
+        return f"SearchResults(hits={self.hits!r}, total={self.total}, query={self.query!r})"
 
 
 class Searcher:
@@ -101,6 +126,7 @@ class Searcher:
         # What runs the dense pass over small segments: numpy, or numba when asked for
         # (MINISEARCH_KERNEL=numba, or set this); both give the same hits.
         self.kernel: Kernel = default_kernel()
+        self._words = PlainWords(self, self._contexts, self.params)
 
     @classmethod
     def open(cls, index_dir: Path, *, params: Bm25Params | None = None) -> Searcher:
@@ -310,11 +336,59 @@ class Searcher:
         if k < 0 or offset < 0:
             raise ValueError("k and offset must be >= 0")
         started = time.perf_counter()
-        if isinstance(query, str):
-            parse = self.parse if syntax else self.parse_plain
-            query = parse(query, fields=fields, default_operator=default_operator)
-        weight = create_weight(query, self, self.params)
         wanted = k + offset
+        ranked = None
+        ran: Query | Callable[[], Query]
+        if isinstance(query, str):
+            parse = partial(
+                self.parse if syntax else self.parse_plain,
+                query,
+                fields=fields,
+                default_operator=default_operator,
+            )
+            if (
+                default_operator == "OR"
+                and not with_snippets
+                and self.strategy in ("auto", "dense")
+                and (not syntax or is_plain_words(query))
+            ):
+                ranked = self._plain_words(query, fields, wanted)
+            ran = parse if ranked is not None else parse()
+        else:
+            ran = query
+        weight = None
+        if ranked is None:
+            assert not callable(ran)
+            weight = create_weight(ran, self, self.params)
+            ranked = self._ranked(weight, wanted)
+        parts, total = ranked
+        segs, docs, scores = merge_candidates(parts, wanted)
+        hits = self._hits(segs[offset:], docs[offset:], scores[offset:], offset)
+        if stored_fields or with_snippets:
+            for hit, seg, doc in zip(hits, segs[offset:], docs[offset:], strict=True):
+                stored = self.segments[seg].stored_fields(doc)
+                hit.fields = stored if stored_fields else {}
+                if weight is not None and with_snippets:
+                    hit.snippets = self._snippets(weight, stored)
+        elapsed = (time.perf_counter() - started) * 1000
+        return SearchResults(hits, total, ran, elapsed)
+
+    def _plain_words(
+        self, text: str, fields: Sequence[str] | None, wanted: int
+    ) -> tuple[list[Candidates], int] | None:
+        """`_ranked` for an OR of plain words, when query/words.py's fast path applies."""
+        chosen = self._default_fields(fields)
+        weighted: FieldWeights = tuple([(f.name, f.boost) for f in chosen])
+        terms = self.analyzer.terms(text)
+        if not self._words.applies(len(terms), self.strategy == "dense"):
+            return None
+        words = self._words.postings(weighted, terms)
+        if words is None:
+            return None
+        return self._words.top_k(words, wanted, self.kernel)
+
+    def _ranked(self, weight: Weight, wanted: int) -> tuple[list[Candidates], int]:
+        """Each segment's best `wanted` in final order, and the live match count."""
         parts: list[Candidates] = []
         total = 0
         best = np.zeros(0, dtype=np.float64)  # the `wanted` best scores so far
@@ -325,15 +399,7 @@ class Searcher:
             parts.append(Candidates(context.ordinal, top.docs, top.scores))
             if wanted and context.ordinal + 1 < len(self._contexts):
                 best = np.sort(np.concatenate([best, top.scores]))[-wanted:]
-        segs, docs, scores = merge_candidates(parts, wanted)
-        hits = self._hits(segs[offset:], docs[offset:], scores[offset:], offset)
-        if stored_fields or with_snippets:
-            for hit, seg, doc in zip(hits, segs[offset:], docs[offset:], strict=True):
-                stored = self.segments[seg].stored_fields(doc)
-                hit.fields = stored if stored_fields else {}
-                hit.snippets = self._snippets(weight, stored) if with_snippets else {}
-        elapsed = (time.perf_counter() - started) * 1000
-        return SearchResults(hits=hits, total=total, query=query, elapsed_ms=elapsed)
+        return parts, total
 
     def _hits(
         self, segs: list[int], docs: list[int], scores: list[float], offset: int
@@ -341,10 +407,10 @@ class Searcher:
         """Hits with ids and scores; stored fields and snippets are filled in after."""
         segments = self.segments
         if len(segments) == 1:
-            external_id = segments[0].external_id
+            ids = segments[0].external_ids(docs)
             return [
-                Hit(external_id(doc), score, rank, {}, {})
-                for doc, score, rank in zip(docs, scores, count(offset + 1))
+                Hit(doc_id, score, rank, {}, {})
+                for doc_id, score, rank in zip(ids, scores, count(offset + 1))
             ]
         return [
             Hit(segments[seg].external_id(doc), score, rank, {}, {})

@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING
 from .expansion import edit_distance, expand_fuzzy
 from .query.ast import BooleanQuery, TermQuery
 from .schema import FieldKind
+from .searcher import SearchResults
 
 if TYPE_CHECKING:
-    from .searcher import Searcher, SearchResults
+    from .searcher import Searcher
 
 RARE_RATIO = 20
 
@@ -112,4 +113,4 @@ def more_like_this(
     results = searcher.search(BooleanQuery(should=clauses), k + 1)
     hits = [h for h in results.hits if h.id != doc_id][:k]
     ranked = [replace(h, rank=i + 1) for i, h in enumerate(hits)]
-    return replace(results, hits=ranked, total=max(results.total - 1, 0))
+    return SearchResults(ranked, max(results.total - 1, 0), results.query, results.elapsed_ms)

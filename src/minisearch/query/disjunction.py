@@ -106,35 +106,37 @@ def disjunction_top_k(
         if not chosen:
             return SegmentTop(np.zeros(0, np.uint32), np.zeros(0, np.float64), 0)
         kept_bounds = [b for b in bounds if b > 0.0]
-        docs, scores = _maxscore(chosen, kept_bounds, segment, wanted, boost, floor / boost)
-        return SegmentTop(docs, scores, _union_count(chosen, segment))
+        found, scores = _maxscore(chosen, kept_bounds, segment, wanted, boost, floor / boost)
+        return SegmentTop(found, scores, _union_count(chosen, segment))
     units = [clause.unit_postings(segment) for clause in clauses]
     weights = [clause.weight for clause in clauses]
     kept = [i for i, u in enumerate(units) if len(u.docs)]
-    units = [units[i] for i in kept]
-    weights = [weights[i] for i in kept]
-    if not units:
+    if not kept:
         return SegmentTop(np.zeros(0, np.uint32), np.zeros(0, np.float64), 0)
-    if len(units) == 1:
-        return _single(units[0], weights[0], boost, segment, wanted)
+    docs = [units[i].docs for i in kept]
+    if len(kept) == 1:
+        scores = weights[kept[0]] * units[kept[0]].values
+        if boost != 1.0:
+            scores *= boost
+        return single_top(docs[0], scores, segment, wanted)
     if kernel != "numpy":
-        return _dense_compiled(units, weights, segment, wanted, boost, kernel)
-    return _dense(units, weights, segment, wanted, boost)
+        values = [units[i].values for i in kept]
+        kept_weights = [weights[i] for i in kept]
+        return compiled_top(docs, values, kept_weights, segment, wanted, boost, kernel)
+    weighted = np.concatenate([units[i].values for i in kept])
+    weighted *= np.repeat([weights[i] for i in kept], [len(d) for d in docs])
+    return dense_top(docs, weighted, segment, wanted, boost)
 
 
-def _dense(
-    units: list[UnitPostings],
-    weights: list[float],
-    segment: SegmentContext,
-    wanted: int,
-    boost: float,
+def dense_top(
+    docs: list[_U32], weighted: _F64, segment: SegmentContext, wanted: int, boost: float = 1.0
 ) -> SegmentTop:
-    docs = np.concatenate([u.docs for u in units])
-    values = np.concatenate([u.values for u in units])
-    values *= np.repeat(weights, [len(u.docs) for u in units])
-    acc: _F64 = np.bincount(docs, weights=values, minlength=segment.doc_count).astype(
-        np.float64, copy=False
-    )
+    """The dense pass: `docs` are the clauses' doc arrays in clause order, `weighted` their
+    ``weight * value`` contributions concatenated in that order (one `np.bincount` adds each
+    document's contributions in clause order), times `boost`."""
+    acc: _F64 = np.bincount(
+        np.concatenate(docs), weights=weighted, minlength=segment.doc_count
+    ).astype(np.float64, copy=False)
     live = segment.reader.live_mask
     if live is not None:
         acc[~live] = 0.0
@@ -144,7 +146,7 @@ def _dense(
     if wanted <= 0 or total == 0:
         return SegmentTop(np.zeros(0, np.uint32), np.zeros(0, np.float64), total)
     if wanted < total:
-        candidates = np.flatnonzero(acc >= _kth_lower_bound(acc, units, wanted))
+        candidates = np.flatnonzero(acc >= _kth_lower_bound(acc, docs, wanted))
     else:
         candidates = np.flatnonzero(acc)
     scores = acc[candidates]
@@ -152,21 +154,26 @@ def _dense(
     return SegmentTop(candidates[best].astype(np.uint32), scores[best], total)
 
 
-def _dense_compiled(
-    units: list[UnitPostings],
+def compiled_top(
+    docs: list[_U32],
+    values: list[_F64],
     weights: list[float],
     segment: SegmentContext,
     wanted: int,
     boost: float,
     kernel: Kernel,
 ) -> SegmentTop:
-    """`_dense` in one compiled pass (dense_numba.py): the same documents, floats and order."""
-    starts = np.zeros(len(units) + 1, dtype=np.int64)
-    np.cumsum([len(u.docs) for u in units], out=starts[1:])
+    """`dense_top` in one compiled pass (dense_numba.py): the same documents, floats and order.
+
+    The kernel adds ``weights[c] * values[c]`` per clause c; callers with contributions
+    already weighted pass weights of 1.0 (an exact product).
+    """
+    starts = np.zeros(len(docs) + 1, dtype=np.int64)
+    np.cumsum([len(d) for d in docs], out=starts[1:])
     live = segment.reader.live_mask
-    docs, scores, total = dense_kernel(kernel)(
-        np.concatenate([u.docs for u in units]),
-        np.concatenate([u.values for u in units]),
+    found, scores, total = dense_kernel(kernel)(
+        np.concatenate(docs),
+        np.concatenate(values),
         starts,
         np.array(weights, dtype=np.float64),
         segment.doc_count,
@@ -174,14 +181,14 @@ def _dense_compiled(
         boost,
         wanted,
     )
-    order = np.lexsort((docs, -scores))
-    return SegmentTop(docs[order].astype(np.uint32), scores[order], total)
+    order = np.lexsort((found, -scores))
+    return SegmentTop(found[order].astype(np.uint32), scores[order], total)
 
 
 _NO_MASK = np.zeros(0, dtype=bool)
 
 
-def _kth_lower_bound(acc: _F64, units: list[UnitPostings], wanted: int) -> float:
+def _kth_lower_bound(acc: _F64, docs: list[_U32], wanted: int) -> float:
     """A score at or below the `wanted`-th best of `acc` (> 0 whenever `acc` has that many).
 
     The `wanted`-th best of any subset of the documents is at most the `wanted`-th best of
@@ -189,9 +196,9 @@ def _kth_lower_bound(acc: _F64, units: list[UnitPostings], wanted: int) -> float
     documents tend to score high) make a subset whose selection costs a fraction of a
     partition of the whole segment, and the documents at or above it are few.
     """
-    for u in units:
-        if len(u.docs) >= wanted:
-            sample = acc[u.docs]
+    for clause_docs in docs:
+        if len(clause_docs) >= wanted:
+            sample = acc[clause_docs]
             bound = float(np.partition(sample, len(sample) - wanted)[len(sample) - wanted])
             if bound > 0.0:  # zero when deleted documents fill the sample: no help
                 return bound
@@ -200,13 +207,8 @@ def _kth_lower_bound(acc: _F64, units: list[UnitPostings], wanted: int) -> float
     return float(np.partition(acc, n - wanted)[n - wanted])
 
 
-def _single(
-    units: UnitPostings, weight: float, boost: float, segment: SegmentContext, wanted: int
-) -> SegmentTop:
+def single_top(docs: _U32, scores: _F64, segment: SegmentContext, wanted: int) -> SegmentTop:
     """One clause: its scores are the matches (``0.0 + w * v`` is ``w * v``), no summing."""
-    docs, scores = units.docs, weight * units.values
-    if boost != 1.0:
-        scores *= boost
     live = segment.reader.live_mask
     if live is not None:
         keep = live[docs]

@@ -58,20 +58,20 @@ def exhaustive_top_k(weight: Weight, segment: SegmentContext, wanted: int) -> Se
 
 def term_disjunction(weight: Weight) -> tuple[list[TermClause], float] | None:
     """(clauses, boost) when `weight` is an OR of term clauses with positive weights."""
-    if _is_term_clause(weight):
+    if is_term_clause(weight):
         return [weight], 1.0  # type: ignore[list-item]
     if (
         isinstance(weight, BooleanWeight)
         and weight.should
         and not (weight.must or weight.filter or weight.must_not)
         and weight.boost > 0.0
-        and all(_is_term_clause(c) for c in weight.should)
+        and all(is_term_clause(c) for c in weight.should)
     ):
         return list(weight.should), weight.boost  # type: ignore[arg-type]
     return None
 
 
-def _is_term_clause(weight: Weight) -> bool:
+def is_term_clause(weight: Weight) -> bool:
     """Whether every match of `weight` scores above zero (so a zero sum means no match)."""
     if isinstance(weight, TermWeight):
         return weight.weight > 0.0 and math.isfinite(weight.weight)

@@ -9,14 +9,14 @@ numpy; deleted documents are removed by the caller.
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
+from ..cache import ByteBudgetCache
 from ..scoring import Bm25Params, StatsProvider, bm25f_norms, length_norms
 from ..segment.reader import SegmentReader
 from .explain import Explanation
@@ -91,28 +91,23 @@ class UnitMemo:
     Zipfian query stream.
     """
 
-    DEFAULT_BUDGET = 256 * 1024 * 1024
+    DEFAULT_BUDGET = 128 * 1024 * 1024
 
     def __init__(self, budget: int | None = None) -> None:
-        self.budget = self.DEFAULT_BUDGET if budget is None else budget
-        self.size = 0
-        self._entries: OrderedDict[object, UnitPostings] = OrderedDict()
+        self._cache: ByteBudgetCache[UnitPostings] = ByteBudgetCache(
+            self.DEFAULT_BUDGET if budget is None else budget
+        )
 
-    def get(self, key: object) -> UnitPostings | None:
-        units = self._entries.get(key)
-        if units is not None:
-            self._entries.move_to_end(key)
-        return units
+    @property
+    def size(self) -> int:
+        """Bytes held."""
+        return self._cache.size
 
-    def put(self, key: object, units: UnitPostings) -> None:
-        size = units.docs.nbytes + units.values.nbytes
-        if size > self.budget:
-            return
-        self._entries[key] = units
-        self.size += size
-        while self.size > self.budget:
-            _, old = self._entries.popitem(last=False)
-            self.size -= old.docs.nbytes + old.values.nbytes
+    def get(self, key: Hashable) -> UnitPostings | None:
+        return self._cache.get(key)
+
+    def put(self, key: Hashable, units: UnitPostings) -> None:
+        self._cache.put(key, units, units.docs.nbytes + units.values.nbytes)
 
 
 class SegmentContext:

@@ -11,7 +11,6 @@ reported as `CorruptIndexError` naming the file.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
@@ -22,6 +21,7 @@ import numpy.typing as npt
 from pyroaring import FrozenBitMap
 
 from .. import codec
+from ..cache import ByteBudgetCache
 from ..errors import CorruptIndexError, MissingFileError
 from ..packed import PackedStrings
 from ..postings import TermPostings
@@ -31,9 +31,10 @@ from ..termdict import FieldTerms
 from .meta import SEGMENT_FILES, Component, SegmentMeta
 
 EAGER_VERIFY_BYTES = 32 * 1024 * 1024
-# Decoded postings kept per reader (LRU). Most are views over the memory map; roaring-coded
-# doc ids are decoded into arrays, so this bounds the memory a long-lived searcher holds.
-POSTINGS_CACHE_ENTRIES = 4096
+# Bytes of decoded postings kept per reader (LRU). Most postings are views over the memory
+# map, but doc ids stored as roaring or gaps are decoded into arrays: this bounds the memory
+# a long-lived searcher holds for them.
+POSTINGS_CACHE_BYTES = 16 * 1024 * 1024
 _EMPTY_BITMAP = FrozenBitMap()
 
 
@@ -46,7 +47,9 @@ class SegmentReader:
         self.schema = schema
         self._maps: dict[Component, MappedFile] = {}
         self._present_masks: dict[str, npt.NDArray[np.bool_]] = {}
-        self._postings_cache: OrderedDict[tuple[str, str], TermPostings | None] = OrderedDict()
+        self._postings_cache: ByteBudgetCache[TermPostings | None] = ByteBudgetCache(
+            POSTINGS_CACHE_BYTES
+        )
         self._bodies: dict[Component, memoryview] = {}
         try:
             for component in SEGMENT_FILES:
@@ -72,6 +75,7 @@ class SegmentReader:
             component.value,
             self.meta.id_bytes,
             verify_checksum=len(mapped) <= EAGER_VERIFY_BYTES,
+            crc_of_prefix=mapped.crc32_of_prefix,
         )
 
     def verify(self) -> None:
@@ -143,15 +147,13 @@ class SegmentReader:
         """The term's postings, decoded once and kept in a small per-reader cache."""
         key = (field, term)
         cache = self._postings_cache
-        if key in cache:
-            cache.move_to_end(key)
-            return cache[key]
+        postings = cache.get(key)
+        if postings is not None or key in cache:
+            return postings
         terms = self._terms.get(field)
         ordinal = -1 if terms is None else terms.index_of(term)
         postings = None if ordinal < 0 else self.postings(field, ordinal)
-        cache[key] = postings
-        if len(cache) > POSTINGS_CACHE_ENTRIES:
-            cache.popitem(last=False)
+        cache.put(key, postings, 0 if postings is None else postings.decoded_nbytes)
         return postings
 
     @cached_property
@@ -193,6 +195,11 @@ class SegmentReader:
 
     def external_id(self, doc: int) -> str:
         return self._ids[doc]
+
+    def external_ids(self, docs: list[int]) -> list[str]:
+        """The ids of `docs` (a page of hits), decoded together."""
+        ids = self._ids
+        return ids.take(docs) if isinstance(ids, PackedStrings) else [ids[doc] for doc in docs]
 
     @cached_property
     def _doc_numbers(self) -> dict[str, int]:

@@ -1,0 +1,159 @@
+"""Plain words, the query most searches are, run without building query objects.
+
+Text with no query syntax (a search box's words, a question, a test collection's topic) is an
+OR of one clause per word. The general path parses it into a tree, binds a weight per clause,
+takes each clause's unit values from the memo and multiplies them by the weights: per query,
+about as much Python as the scoring itself on a small collection. Here a word's weighted
+postings (``weight * unit value`` for each document of each segment) are made once per
+snapshot and kept, within a byte budget, so a query costs its analysis, a dictionary lookup
+per word and the dense pass of disjunction.py over each segment.
+
+The hits are the general path's, float for float and in the same order: the same clauses in
+the same order (`create_weight` sorts them by decreasing weight, stably, as `sorted` does
+here), the same products (``weight * value`` is what the general path's per-query
+``values * weights`` computes) and the same selection code. It applies where the general
+path would run the dense pass on every segment; elsewhere (MaxScore on big segments, AND,
+non-positive weights) the searcher takes the general path. The property tests compare both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from ..cache import ByteBudgetCache
+from ..queryparser.lexer import KEYWORDS
+from ..scoring import Bm25Params
+from ..topk import Candidates
+from .ast import CombinedFieldQuery, Query, TermQuery
+from .dense_numba import Kernel
+from .disjunction import MAXSCORE_DOCS_PER_CLAUSE, compiled_top, dense_top, single_top
+from .execute import is_term_clause
+from .weight import SearchContext, create_weight
+from .weight_base import SegmentContext
+
+FieldWeights = tuple[tuple[str, float], ...]
+
+_U32 = npt.NDArray[np.uint32]
+_F64 = npt.NDArray[np.float64]
+
+
+def is_plain_words(text: str) -> bool:
+    """Whether the query language reads `text` as nothing but an OR of bare words.
+
+    Letters, digits and whitespace only, at least one word (an empty query is a syntax
+    error), and no word spelled as an operator: each word is then one token of the analyzer,
+    and `Searcher.parse` gives what `parse_plain` gives.
+    """
+    words = text.split()
+    return (
+        bool(words)
+        and all(char.isalnum() or char.isspace() for char in text)
+        and KEYWORDS.isdisjoint(words)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class WordPostings:
+    """One word's clause bound to a snapshot: its weight and, per segment, its documents
+    with ``weight * unit value`` each (empty arrays where the segment lacks the word)."""
+
+    weight: float
+    docs: tuple[_U32, ...]
+    weighted: tuple[_F64, ...]
+
+    @property
+    def nbytes(self) -> int:
+        return sum(d.nbytes for d in self.docs) + sum(v.nbytes for v in self.weighted)
+
+
+class PlainWords:
+    """A searcher's fast path for plain words (see the module docstring)."""
+
+    DEFAULT_BUDGET = 64 * 1024 * 1024
+
+    def __init__(
+        self,
+        context: SearchContext,
+        segments: Sequence[SegmentContext],
+        params: Bm25Params,
+        budget: int | None = None,
+    ) -> None:
+        self._context = context
+        self._segments = list(segments)
+        self._params = params
+        self._largest = max((s.doc_count for s in self._segments), default=0)
+        # None marks a word whose clause the general path must run (non-positive weight).
+        self._words: ByteBudgetCache[WordPostings | None] = ByteBudgetCache(
+            self.DEFAULT_BUDGET if budget is None else budget
+        )
+
+    def postings(self, fields: FieldWeights, terms: Sequence[str]) -> list[WordPostings] | None:
+        """Each term's bound clause over `fields` (BM25F when several), in the order the
+        general path adds them; None when one of them needs the general path."""
+        words = []
+        cache = self._words
+        for term in terms:
+            key = (fields, term)
+            word = cache.get(key)
+            if word is None:
+                if key in cache:
+                    return None
+                word = self._bind(fields, term)
+                cache.put(key, word, 0 if word is None else word.nbytes)
+                if word is None:
+                    return None
+            words.append(word)
+        words.sort(key=_by_decreasing_weight)  # stable, like create_weight's order
+        return words
+
+    def _bind(self, fields: FieldWeights, term: str) -> WordPostings | None:
+        clause: Query
+        if len(fields) == 1:
+            clause = TermQuery(fields[0][0], term, fields[0][1])
+        else:
+            clause = CombinedFieldQuery(term, fields)
+        weight = create_weight(clause, self._context, self._params)
+        if not is_term_clause(weight):
+            return None
+        w = weight.weight  # type: ignore[attr-defined]
+        docs, weighted = [], []
+        for segment in self._segments:
+            units = weight.unit_postings(segment)  # type: ignore[attr-defined]
+            docs.append(units.docs)
+            weighted.append(w * units.values)
+        return WordPostings(w, tuple(docs), tuple(weighted))
+
+    def applies(self, clauses: int, dense_only: bool) -> bool:
+        """Whether the general path would run the dense pass on every segment (with "auto",
+        MaxScore takes segments of at least MAXSCORE_DOCS_PER_CLAUSE documents per clause)."""
+        return dense_only or clauses < 2 or self._largest < MAXSCORE_DOCS_PER_CLAUSE * clauses
+
+    def top_k(
+        self, words: list[WordPostings], wanted: int, kernel: Kernel
+    ) -> tuple[list[Candidates], int]:
+        """Each segment's best `wanted` in final order, and the live match count."""
+        parts = []
+        total = 0
+        for i, segment in enumerate(self._segments):
+            docs = [w.docs[i] for w in words if len(w.docs[i])]
+            if not docs:
+                continue
+            weighted = [w.weighted[i] for w in words if len(w.docs[i])]
+            if len(docs) == 1:
+                top = single_top(docs[0], weighted[0], segment, wanted)
+            elif kernel != "numpy":
+                ones = [1.0] * len(docs)
+                top = compiled_top(docs, weighted, ones, segment, wanted, 1.0, kernel)
+            else:
+                top = dense_top(docs, np.concatenate(weighted), segment, wanted)
+            total += top.total
+            parts.append(Candidates(i, top.docs, top.scores))
+        return parts, total
+
+
+def _by_decreasing_weight(word: WordPostings) -> float:
+    return -word.weight
