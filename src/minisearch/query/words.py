@@ -28,9 +28,10 @@ from ..cache import ByteBudgetCache
 from ..queryparser.lexer import KEYWORDS
 from ..scoring import Bm25Params
 from ..topk import Candidates
+from . import disjunction
 from .ast import CombinedFieldQuery, Query, TermQuery
 from .dense_numba import Kernel
-from .disjunction import MAXSCORE_DOCS_PER_CLAUSE, compiled_top, dense_top, single_top
+from .disjunction import compiled_top, dense_top, single_top
 from .execute import is_term_clause
 from .weight import SearchContext, create_weight
 from .weight_base import SegmentContext
@@ -130,7 +131,8 @@ class PlainWords:
     def applies(self, clauses: int, dense_only: bool) -> bool:
         """Whether the general path would run the dense pass on every segment (with "auto",
         MaxScore takes segments of at least MAXSCORE_DOCS_PER_CLAUSE documents per clause)."""
-        return dense_only or clauses < 2 or self._largest < MAXSCORE_DOCS_PER_CLAUSE * clauses
+        threshold = disjunction.MAXSCORE_DOCS_PER_CLAUSE  # read per call: tests lower it
+        return dense_only or clauses < 2 or self._largest < threshold * clauses
 
     def top_k(
         self, words: list[WordPostings], wanted: int, kernel: Kernel

@@ -1,0 +1,158 @@
+"""The plain-words fast path (query/words.py) must return what the general path returns.
+
+A string of plain words is scored without query objects; a `Query` object always takes the
+general path (parse, bind weights, per-segment strategies). So searching the text and
+searching its parsed query must give the same ids, the same floats bit for bit, the same
+tie order and the same total, on random corpora with several segments, deletions, exact
+ties, repeated and unknown words, one field (BM25) or two (BM25F), any k and offset, each
+kernel, and with the size rule that sends big segments to MaxScore made small enough to
+apply.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from strategies import FAST_TMP
+from test_pruning import KERNELS, WORDS, build, documents
+
+import minisearch.query.disjunction as disjunction
+from minisearch import Bm25Params, Index, QuerySyntaxError
+from minisearch.cache import ENTRY_OVERHEAD, ByteBudgetCache
+from minisearch.packed import PackedStrings, pack_strings
+from minisearch.query.words import is_plain_words
+
+# Index words, words no document has, a stopword, upper case, and operator spellings (which
+# make the text query syntax, so the general path runs for both sides).
+QUERY_WORDS = [*WORDS, "zzz", "the", "W3", "AND", "and", "OR", "NOT"]
+
+
+def hits(results) -> list[tuple[str, float]]:  # type: ignore[no-untyped-def]
+    return [(h.id, h.score) for h in results]
+
+
+def assert_fast_path_agrees(
+    index: Index, text: str, k: int, offset: int, kernel: str, syntax: bool
+) -> None:
+    with index.searcher(params=Bm25Params(k1=1.2, b=0.75)) as searcher:
+        searcher.kernel = kernel  # type: ignore[assignment]
+        try:
+            query = searcher.parse(text) if syntax else searcher.parse_plain(text)
+        except QuerySyntaxError:  # operators out of place ("AND" alone): the same error
+            with pytest.raises(QuerySyntaxError):
+                searcher.search(text, k=k, offset=offset, syntax=syntax)
+            return
+        general = searcher.search(query, k=k, offset=offset, stored_fields=False)
+        fast = searcher.search(text, k=k, offset=offset, stored_fields=False, syntax=syntax)
+        assert hits(fast) == hits(general)
+        assert fast.total == general.total
+        assert fast.query == query
+        again = searcher.search(text, k=k, offset=offset, stored_fields=False, syntax=syntax)
+        assert hits(again) == hits(general)  # from the kept postings this time
+
+
+@settings(FAST_TMP, max_examples=80)
+@given(
+    texts=documents(),
+    query_list=st.lists(
+        st.lists(st.sampled_from(QUERY_WORDS), min_size=1, max_size=7).map(" ".join),
+        min_size=1,
+        max_size=4,
+    ),
+    k=st.sampled_from([0, 1, 3, 10, 50]),
+    offset=st.sampled_from([0, 2]),
+    fields=st.sampled_from([1, 2]),
+    segments=st.integers(1, 3),
+    deletes=st.lists(st.integers(0, 200), max_size=10),
+    kernel=st.sampled_from(["numpy", *KERNELS]),
+    syntax=st.booleans(),
+    maxscore_from=st.sampled_from([disjunction.MAXSCORE_DOCS_PER_CLAUSE, 8]),
+)
+def test_plain_words_return_the_general_paths_hits(
+    tmp_path: Path,
+    texts: list[str],
+    query_list: list[str],
+    k: int,
+    offset: int,
+    fields: int,
+    segments: int,
+    deletes: list[int],
+    kernel: str,
+    syntax: bool,
+    maxscore_from: int,
+) -> None:
+    with (
+        tempfile.TemporaryDirectory(dir=tmp_path) as root,
+        pytest.MonkeyPatch.context() as patch,
+    ):
+        patch.setattr(disjunction, "MAXSCORE_DOCS_PER_CLAUSE", maxscore_from)
+        index = build(Path(root), texts, fields, min(segments, len(texts)), deletes)
+        try:
+            for text in query_list:
+                assert_fast_path_agrees(index, text, k, offset, kernel, syntax)
+        finally:
+            index.close()
+
+
+def test_plain_words_skip_query_objects_and_parse_on_demand(tmp_path: Path) -> None:
+    rng = np.random.default_rng(11)
+    texts = [" ".join(rng.choice(WORDS, size=10)) for _ in range(300)]
+    index = build(tmp_path, texts, 2, 2, deletes=[4, 5])
+    try:
+        with index.searcher() as searcher:
+            for syntax in (False, True):
+                found = searcher.search("w1 w7 zzz w7", k=5, syntax=syntax)
+                assert found._query is None  # scored without a query object
+                expected = searcher.parse("w1 w7 zzz w7") if syntax else None
+                assert found.query == (expected or searcher.parse_plain("w1 w7 zzz w7"))
+                assert len(found) == 5 and found.hits[0].fields  # stored fields still filled
+            # Query syntax, snippets and AND take the general path, which parses first.
+            for text, options in (
+                ("w1 -w7", {}),
+                ("w1 w7", {"with_snippets": True}),
+                ("w1 w7", {"default_operator": "AND"}),
+            ):
+                assert searcher.search(text, **options)._query is not None  # type: ignore[arg-type]
+    finally:
+        index.close()
+
+
+def test_plain_words_recognised() -> None:
+    for text in ("wing flow", "Über 3 wings", " w1\tw2 ", "and or not"):
+        assert is_plain_words(text), text
+    for text in ("", "   ", "a AND b", "NOT x", "a OR b", "a-b", 'x "y"', "title:x", "a*", "x~"):
+        assert not is_plain_words(text), text
+
+
+def test_byte_budget_cache_evicts_least_recently_used_by_bytes() -> None:
+    cache: ByteBudgetCache[str] = ByteBudgetCache(3 * (100 + ENTRY_OVERHEAD))
+    for key in "abc":
+        cache.put(key, key.upper(), 100)
+    assert len(cache) == 3 and cache.size == 3 * (100 + ENTRY_OVERHEAD)
+    assert cache.get("a") == "A"  # now the most recent
+    cache.put("d", "D", 100)  # evicts b, the least recently used
+    assert cache.get("b") is None and "b" not in cache
+    assert [cache.get(key) for key in "acd"] == ["A", "C", "D"]
+    cache.put("e", "E", 250)  # needs two entries' room: a and c go
+    assert "a" not in cache and "c" not in cache and cache.get("e") == "E"
+    cache.put("e", "E2", 10)  # replacing a key releases its old size
+    assert cache.size == (100 + ENTRY_OVERHEAD) + (10 + ENTRY_OVERHEAD)
+    cache.put("huge", "H", 10**6)  # larger than the whole budget: not kept, nothing evicted
+    assert "huge" not in cache and len(cache) == 2
+    cache.clear()
+    assert len(cache) == 0 and cache.size == 0
+
+
+def test_packed_strings_take_decodes_a_page_at_once() -> None:
+    words = ["", "a", "wing", "Über", "x" * 300, "z"]
+    packed = PackedStrings(pack_strings(words))
+    for picks in ([], [0], [5, 0, 3, 3], list(range(len(words)))):
+        assert packed.take(picks) == [words[i] for i in picks]
+    for bad in ([6], [-1]):
+        with pytest.raises(IndexError):
+            packed.take(bad)
