@@ -1,11 +1,15 @@
-"""The format-2 term dictionary: lookups over packed terms agree with a plain sorted list.
+"""The term dictionary: lookups over packed terms agree with a plain sorted list.
 
-Terms are drawn to stress the 8-byte prefix search: shared prefixes of exactly 8 bytes,
-terms shorter and longer than that, multi-byte UTF-8 (where 8 bytes cut a character), and
-lookups of absent terms that sort between, before and after the present ones.
+Terms are drawn to stress the 8-byte prefix search over blocks of 16 terms: shared prefixes
+of exactly 8 bytes (runs that span blocks), terms shorter and longer than that, multi-byte
+UTF-8 (where 8 bytes cut a character), and lookups of absent terms that sort between, before
+and after the present ones.
 """
 
 from __future__ import annotations
+
+from bisect import bisect_left
+from typing import Any
 
 import msgpack
 import numpy as np
@@ -15,7 +19,7 @@ from hypothesis import strategies as st
 
 from minisearch.packed import PackedStrings, decode_compact, encode_compact, pack_strings
 from minisearch.postings import TermEntry
-from minisearch.termdict import FieldTerms, FieldTermsBuilder
+from minisearch.termdict import FieldTerms, FieldTermsBuilder, _prefixes
 
 ALPHABET = st.sampled_from(["a", "b", "é", "ß", "東", "z", "0"])
 WORDS = st.one_of(
@@ -24,19 +28,37 @@ WORDS = st.one_of(
 )
 
 
-def dictionary(words: list[str]) -> FieldTerms:
+def flags_of(i: int) -> int:
+    return (i % 3) << 14 | (i % 2) << 8 | 0x20  # bit-packed records' flags take 20 bits
+
+
+def dictionary_body(words: list[str]) -> dict[str, Any]:
+    """The dictionary of `words` as written, through msgpack as on disk."""
     builder = FieldTermsBuilder.empty()
     for i, word in enumerate(words):
-        builder.append(word, TermEntry(i + 1, 2 * i + 1, 100 * i, 7, i % 16, 300 + i, 9))
-    # Through msgpack, as on disk.
-    return FieldTerms(msgpack.unpackb(msgpack.packb(builder.to_body(), use_bin_type=True)))
+        builder.append(word, TermEntry(i + 1, 2 * i + 1, 100 * i, 7, flags_of(i), 300 + i, 9))
+    body: dict[str, Any] = msgpack.unpackb(msgpack.packb(builder.to_body(), use_bin_type=True))
+    return body
+
+
+def dictionary(words: list[str], version: int = 4) -> FieldTerms:
+    body = dictionary_body(words)
+    if version == 3:  # a lookup prefix per term, the flags themselves
+        del body["block_prefixes"], body["flag_table"], body["flag_codes"]
+        body["prefixes"] = _prefixes(words).tobytes()
+        body["flags"] = encode_compact(np.array([flags_of(i) for i in range(len(words))]))
+    return FieldTerms(body)
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(WORDS, unique=True, max_size=60), st.lists(WORDS, max_size=20))
-def test_lookup_matches_a_sorted_list(words: list[str], probes: list[str]) -> None:
+@given(
+    st.lists(WORDS, unique=True, max_size=90),
+    st.lists(WORDS, max_size=20),
+    st.sampled_from([3, 4]),
+)
+def test_lookup_matches_a_sorted_list(words: list[str], probes: list[str], version: int) -> None:
     words = sorted(words)
-    terms = dictionary(words)
+    terms = dictionary(words, version)
     assert isinstance(terms.terms, PackedStrings)
     assert list(terms.terms) == words and len(terms) == len(words)
     assert terms.terms[1:4] == words[1:4]
@@ -45,13 +67,42 @@ def test_lookup_matches_a_sorted_list(words: list[str], probes: list[str]) -> No
         assert terms.terms[ordinal] == word
         assert terms.index_of(word) == ordinal
         entry = terms.entry(ordinal)
-        assert (entry.doc_freq, entry.offset, entry.max_tf) == (
+        assert (entry.doc_freq, entry.offset, entry.max_tf, entry.flags) == (
             ordinal + 1,
             100 * ordinal,
             300 + ordinal,
+            flags_of(ordinal),
         )
     for probe in probes:
         assert terms.index_of(probe) == (words.index(probe) if probe in words else -1)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(WORDS, max_size=40), WORDS, st.integers(0, 40), st.integers(0, 40))
+def test_lower_bound_matches_bisect(words: list[str], key: str, lo: int, hi: int) -> None:
+    words = sorted(words, key=lambda w: w.encode("utf-8"))
+    packed = PackedStrings(pack_strings(words))
+    lo, hi = min(lo, len(words)), min(max(lo, hi), len(words))
+    encoded = [w.encode("utf-8") for w in words]
+    expected = bisect_left(encoded, key.encode("utf-8"), lo, hi)
+    assert packed.lower_bound(key.encode("utf-8"), lo, hi) == expected
+    with pytest.raises(IndexError):
+        packed.lower_bound(b"", 0, len(words) + 1)
+
+
+def test_lookup_prefixes_are_kept_per_block_and_flags_as_a_table() -> None:
+    words = [f"term{i:04d}" for i in range(40)]
+    body = dictionary_body(words)
+    assert bytes(body["block_prefixes"]) == b"term0000term0016term0032"
+    assert "prefixes" not in body and "flags" not in body
+    table = sorted({flags_of(i) for i in range(40)})
+    assert np.frombuffer(body["flag_table"], "<u4").tolist() == table
+    assert decode_compact(body["flag_codes"]).tolist() == [
+        table.index(flags_of(i)) for i in range(40)
+    ]
+    body["flag_codes"] = encode_compact(np.full(40, len(table), dtype=np.uint64))
+    with pytest.raises(ValueError, match="flag code"):
+        FieldTerms(body)
 
 
 def test_columns_take_the_fewest_bytes_with_exceptions() -> None:

@@ -156,6 +156,26 @@ class PackedStrings(Sequence[str]):
             out.append(str(blob[start:stop], "utf-8"))
         return out
 
+    def lower_bound(self, key: bytes, lo: int, hi: int) -> int:
+        """The first index in [lo, hi) whose UTF-8 bytes are not below `key` (hi if none).
+
+        For the narrow ranges dictionary lookups leave: their offsets are read in one call,
+        and each comparison slices the blob directly.
+        """
+        if not 0 <= lo <= hi <= len(self):
+            raise IndexError("string range out of range")
+        ends = self._ends[max(lo - 1, 0) : hi].tolist()
+        if lo == 0:
+            ends.insert(0, 0)  # string i spans ends[i - lo] to ends[i - lo + 1]
+        blob, first = self._blob, lo
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if bytes(blob[ends[mid - first] : ends[mid - first + 1]]) < key:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
+
     def encoded(self, i: int) -> bytes:
         """The UTF-8 bytes of string `i` (no decoding: for comparisons)."""
         return bytes(self._span(i))

@@ -33,9 +33,12 @@ from .packed import (
 from .postings import TermEntry
 
 PREFIX_BYTES = 8
+# Since format 4 the lookup column keeps the prefix of every PREFIX_BLOCK-th term only: a
+# lookup narrows to the blocks that can hold the key, then binary-searches their terms.
+PREFIX_BLOCK = 16
 
 # Column name -> dtype on disk in format 1 (since format 2: the smallest width that holds the
-# column; format 3's flags take 15 bits).
+# column; format 3's flags take 20 bits, format 4 stores them as a table and codes).
 _COLUMNS: dict[str, str] = {
     "doc_freq": "<u4",
     "total_term_freq": "<u8",
@@ -65,11 +68,15 @@ class FieldTermsBuilder:
 
     def to_body(self) -> dict[str, Any]:
         body = pack_strings(self.terms)
-        body["prefixes"] = _prefixes(self.terms).tobytes()
+        body["block_prefixes"] = _prefixes(self.terms[::PREFIX_BLOCK]).tobytes()
         for name in _COLUMNS:  # each at the width that takes the fewest bytes (packed.py)
             values = np.asarray(self.columns[name], dtype=np.uint64)
             if name == "offset":  # ascending: the gaps between records are small numbers
                 name, values = "offset_gaps", np.diff(values, prepend=np.uint64(0))
+            if name == "flags":  # 20 bits, but few distinct values: a table and a code each
+                table, codes = np.unique(values, return_inverse=True)
+                body["flag_table"] = table.astype("<u4").tobytes()
+                name, values = "flag_codes", codes.astype(np.uint64)
             body[name] = encode_compact(values)
         return body
 
@@ -77,10 +84,11 @@ class FieldTermsBuilder:
 class FieldTerms:
     """Read-only dictionary of one field in one segment."""
 
-    __slots__ = ("_columns", "_prefixes", "terms")
+    __slots__ = ("_columns", "_prefix_step", "_prefixes", "terms")
 
     def __init__(self, body: Mapping[str, Any]) -> None:
         self._prefixes: npt.NDArray[np.bytes_] | None = None
+        self._prefix_step = 1  # the lookup column holds the prefix of every n-th term
         self._columns: dict[str, npt.NDArray[Any]] = {}
         if "terms" in body:  # format 1
             terms = body["terms"]
@@ -91,12 +99,18 @@ class FieldTerms:
                 self._columns[name] = np.frombuffer(body[name], dtype=dtype)
         else:
             self.terms = PackedStrings(body)
-            self._prefixes = np.frombuffer(body["prefixes"], dtype=f"S{PREFIX_BYTES}")
-            if len(self._prefixes) != len(self.terms):
-                raise ValueError("one prefix per term expected")
+            if "block_prefixes" in body:  # format 4
+                self._prefix_step = PREFIX_BLOCK
+                self._prefixes = np.frombuffer(body["block_prefixes"], dtype=f"S{PREFIX_BYTES}")
+            else:
+                self._prefixes = np.frombuffer(body["prefixes"], dtype=f"S{PREFIX_BYTES}")
+            if len(self._prefixes) != -(-len(self.terms) // self._prefix_step):
+                raise ValueError("prefix column does not match the terms")
             for name in _COLUMNS:
                 if name == "offset" and "offset_gaps" in body:  # format 3
                     self._columns[name] = running_total(decode_compact(body["offset_gaps"]))
+                elif name == "flags" and "flag_table" in body:  # format 4
+                    self._columns[name] = _from_table(body["flag_table"], body["flag_codes"])
                 else:
                     self._columns[name] = decode_compact(body[name])
         # Callers add document frequencies up across segments: keep them at least 32 bits wide.
@@ -120,19 +134,20 @@ class FieldTerms:
         head = np.bytes_(key[:PREFIX_BYTES])
         lo = int(np.searchsorted(self._prefixes, head, "left"))
         hi = int(np.searchsorted(self._prefixes, head, "right"))
-        while lo < hi:  # the few terms that share the first PREFIX_BYTES bytes
-            mid = (lo + hi) // 2
-            if terms.encoded(mid) < key:
-                lo = mid + 1
-            else:
-                hi = mid
-        return lo if lo < len(terms) and terms.encoded(lo) == key else -1
+        step = self._prefix_step
+        if step > 1:
+            # Prefixes of block starts: the key's block starts at or before the last block
+            # whose first term's prefix is below the key's, and before the first one above it.
+            lo, hi = max(lo - 1, 0) * step, min(hi * step, len(terms))
+        at = terms.lower_bound(key, lo, hi)  # among the few terms left
+        return at if at < hi and terms.encoded(at) == key else -1
 
     def prefixes_match(self) -> bool:
         """Whether the lookup prefixes agree with the terms (format 2; for `check`)."""
         if self._prefixes is None:
             return True
-        return bool(np.array_equal(_prefixes(self.terms), self._prefixes))
+        every = self.terms[:: self._prefix_step] if self._prefix_step > 1 else self.terms
+        return bool(np.array_equal(_prefixes(every), self._prefixes))
 
     def entry(self, ordinal: int) -> TermEntry:
         c = self._columns
@@ -152,6 +167,16 @@ class FieldTerms:
     @property
     def doc_freqs(self) -> npt.NDArray[np.uint32]:
         return self._columns["doc_freq"]
+
+
+def _from_table(table: Any, codes: Any) -> npt.NDArray[np.uint32]:
+    """Values stored as a table of the distinct ones plus a compact code per term."""
+    values = np.frombuffer(table, dtype="<u4")
+    picks = decode_compact(codes)
+    if len(picks) and int(picks.max()) >= len(values):
+        raise ValueError("flag code outside the flag table")
+    flags: npt.NDArray[np.uint32] = values[picks]
+    return flags
 
 
 def _prefixes(terms: Iterable[str]) -> npt.NDArray[np.bytes_]:

@@ -1,9 +1,9 @@
-"""The format-2 and format-3 fixtures (tests/fixtures/index_v2 and index_v3, from
-make_index_v2.py and make_index_v3.py) stay readable and writable.
+"""The fixtures of formats 2 to 4 (tests/fixtures/index_vN, from make_index_vN.py) stay
+readable and writable.
 
 Same checks as for format 1 (test_compat.py): every file opens with its checksums, documents,
 ids, numeric values and deletions read back, and the recorded queries give the recorded hits
-and scores. Both were recorded with the ranking defaults they shipped with (BM25F over the
+and scores. Each was recorded with the ranking defaults they shipped with (BM25F over the
 text fields, k1 2.0, b 0.75), so the queries are replayed as plain query strings.
 """
 
@@ -21,7 +21,7 @@ from test_compat import _digest, assert_segments_read_back
 
 from minisearch import Index, codec
 
-VERSIONS = [2, 3]
+VERSIONS = [2, 3, 4]
 
 
 def expected(version: int) -> dict[str, Any]:
