@@ -17,7 +17,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from minisearch.packed import PackedStrings, decode_compact, encode_compact, pack_strings
+from minisearch.packed import (
+    ZERO_WIDTH,
+    PackedStrings,
+    decode_compact,
+    encode_compact,
+    pack_strings,
+)
 from minisearch.postings import TermEntry
 from minisearch.termdict import FieldTerms, FieldTermsBuilder, _prefixes
 
@@ -120,7 +126,10 @@ def test_columns_take_the_fewest_bytes_with_exceptions() -> None:
     assert code == 0 and len(narrow) == 100  # u8
     assert at[0] == 0 and bytes(at[1]) == bytes([7])  # the exception: term 7 (u8 ordinal)
     assert big[0] == 2 and bytes(big[1]) == (70_000).to_bytes(4, "little")  # its df, u32
-    assert body["max_tf"][0] == 0 and len(body["max_tf"][1]) == 100  # no exceptions
+    # max tf 1 everywhere and tf = df: stored as the excess, zeros that take no bytes per term
+    assert "max_tf" not in body and body["max_tf_minus_1"][:2] == [ZERO_WIDTH, 100]
+    assert "total_term_freq" not in body and body["ttf_minus_df"][:2] == [ZERO_WIDTH, 100]
+    assert body["min_len"][0] == 0 and len(body["min_len"][1]) == 100  # no exceptions
     assert "offset" not in body and body["offset_gaps"][0] == 0  # gaps of 20 bytes, one huge
     terms = FieldTerms(body)
     assert terms.doc_freqs.dtype.itemsize >= 4
@@ -149,7 +158,12 @@ def test_packed_strings_round_trip_and_reject_bad_offsets() -> None:
 @settings(max_examples=200, deadline=None)
 @given(
     st.lists(
-        st.one_of(st.integers(0, 300), st.integers(0, 2**64 - 1), st.integers(0, 70_000)),
+        st.one_of(
+            st.just(0),
+            st.integers(0, 300),
+            st.integers(0, 2**64 - 1),
+            st.integers(0, 70_000),
+        ),
         max_size=60,
     )
 )
@@ -157,5 +171,9 @@ def test_compact_columns_round_trip(values: list[int]) -> None:
     column = encode_compact(np.array(values, dtype=np.uint64))
     decoded = decode_compact(column)
     assert decoded.tolist() == values
-    narrow_bytes = len(column[1]) + 12 * (len(bytes(column[2][1])) // (1 << column[2][0]))
-    assert narrow_bytes <= 8 * len(values)  # never worse than plain u64
+    code = column[0]
+    per_value = 0 if code == ZERO_WIDTH else len(column[1])
+    exceptions = len(bytes(column[2][1])) // (1 << column[2][0])
+    assert per_value + 12 * exceptions <= 8 * len(values)  # never worse than plain u64
+    if values and not any(values):
+        assert column[:2] == [ZERO_WIDTH, len(values)]  # all zeros: no bytes per value

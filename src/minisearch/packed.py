@@ -47,23 +47,38 @@ def running_total(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
     return np.cumsum(values.astype(np.uint64))
 
 
+# A compact column's width code for "every value is 0 except the exceptions" (format 4): its
+# second item is the number of values instead of a bin.
+ZERO_WIDTH = len(WIDTH_DTYPES)
+
+
 def encode_compact(values: npt.NDArray[Any]) -> list[Any]:
     """``[width code, bin, exception ordinals [w, bin], exception values [w, bin]]``.
 
-    The width is the one with the fewest bytes in all, counting 8 bytes or so per exception.
+    The width is the one with the fewest bytes in all, counting 8 bytes or so per exception;
+    `ZERO_WIDTH` (no bytes per value, with the count in place of the bin) when nearly every
+    value is 0.
     """
     values = np.asarray(values, dtype=np.uint64)
-    best: tuple[int, int] | None = None
+    nonzero = int(np.count_nonzero(values))
+    best = (ZERO_WIDTH, nonzero * 12)
     for code, dtype in enumerate(WIDTH_DTYPES):
         limit = np.iinfo(dtype).max
         wide = np.flatnonzero(values > limit)
         size = len(values) * dtype.itemsize + len(wide) * 12
-        if best is None or size < best[1]:
+        if size < best[1]:
             best = (code, size)
         if not len(wide):
             break
-    assert best is not None
     code = best[0]
+    if code == ZERO_WIDTH:
+        wide = np.flatnonzero(values)
+        return [
+            code,
+            len(values),
+            list(encode_uints(wide.astype(np.uint64))),
+            list(encode_uints(values[wide])),
+        ]
     wide = np.flatnonzero(values > np.iinfo(WIDTH_DTYPES[code]).max)
     narrow = values.copy()
     narrow[wide] = 0
@@ -83,7 +98,12 @@ def decode_compact(column: Any) -> npt.NDArray[Any]:
     if len(column) == 2:
         return decode_uints_column(column)
     code, data, at_column, big_column = column
-    narrow = decode_uints_column([code, data])
+    if code == ZERO_WIDTH:
+        if not (isinstance(data, int) and data >= 0):
+            raise ValueError(f"bad value count {data!r}")
+        narrow = np.zeros(data, dtype=np.uint8)
+    else:
+        narrow = decode_uints_column([code, data])
     at, big = decode_uints_column(at_column), decode_uints_column(big_column)
     if len(at) != len(big) or (len(at) and int(at.max()) >= len(narrow)):
         raise ValueError("column exceptions do not match the column")

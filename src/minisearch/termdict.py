@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from .codec import WIDTH_DTYPES, width_code
 from .packed import (
     PackedStrings,
     decode_compact,
@@ -77,6 +78,13 @@ class FieldTermsBuilder:
                 table, codes = np.unique(values, return_inverse=True)
                 body["flag_table"] = table.astype("<u4").tobytes()
                 name, values = "flag_codes", codes.astype(np.uint64)
+            # Nearly every term occurs once per document: stored as what exceeds that, the
+            # two tf columns are zeros but for a few exceptions, which take no bytes per term.
+            if name == "total_term_freq":
+                doc_freqs = np.asarray(self.columns["doc_freq"], dtype=np.uint64)
+                name, values = "ttf_minus_df", values - doc_freqs
+            if name == "max_tf":
+                name, values = "max_tf_minus_1", values - np.uint64(1)
             body[name] = encode_compact(values)
         return body
 
@@ -111,6 +119,12 @@ class FieldTerms:
                     self._columns[name] = running_total(decode_compact(body["offset_gaps"]))
                 elif name == "flags" and "flag_table" in body:  # format 4
                     self._columns[name] = _from_table(body["flag_table"], body["flag_codes"])
+                elif name == "total_term_freq" and "ttf_minus_df" in body:  # format 4
+                    extra = decode_compact(body["ttf_minus_df"])
+                    self._columns[name] = _narrow_sum(extra, self._columns["doc_freq"])
+                elif name == "max_tf" and "max_tf_minus_1" in body:  # format 4
+                    extra = decode_compact(body["max_tf_minus_1"])
+                    self._columns[name] = _narrow_sum(extra, np.uint64(1))
                 else:
                     self._columns[name] = decode_compact(body[name])
         # Callers add document frequencies up across segments: keep them at least 32 bits wide.
@@ -167,6 +181,14 @@ class FieldTerms:
     @property
     def doc_freqs(self) -> npt.NDArray[np.uint32]:
         return self._columns["doc_freq"]
+
+
+def _narrow_sum(a: npt.NDArray[Any], b: Any) -> npt.NDArray[Any]:
+    """``a + b`` at the smallest width that holds it (never overflowing the inputs' width)."""
+    total = a.astype(np.uint64) + b
+    width = width_code(int(total.max())) if len(total) else 0
+    narrowed: npt.NDArray[Any] = total.astype(WIDTH_DTYPES[width])
+    return narrowed
 
 
 def _from_table(table: Any, codes: Any) -> npt.NDArray[np.uint32]:
