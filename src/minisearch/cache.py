@@ -5,11 +5,15 @@ that the frequent terms of a query stream are not redone per query. Such values 
 few bytes to megabytes, so a bound on the number of entries bounds nothing: at a million
 documents a few thousand entries per segment held hundreds of megabytes. Each holder sets a
 budget in bytes instead, and says what each value costs when it stores it.
+
+Searchers may be shared by threads: a lookup racing an eviction is still answered, and the
+byte count is only as exact as the interleaving allows (it bounds memory, not correctness).
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from contextlib import suppress
 from collections.abc import Hashable
 from typing import Generic, TypeVar
 
@@ -40,7 +44,8 @@ class ByteBudgetCache(Generic[V]):
         found = self._entries.get(key)
         if found is None:
             return None
-        self._entries.move_to_end(key)
+        with suppress(KeyError):  # evicted meanwhile by another thread: still a hit
+            self._entries.move_to_end(key)
         return found[0]
 
     def put(self, key: Hashable, value: V, nbytes: int) -> None:
@@ -53,7 +58,7 @@ class ByteBudgetCache(Generic[V]):
             return
         self._entries[key] = (value, cost)
         self.size += cost
-        while self.size > self.budget:
+        while self.size > self.budget and self._entries:
             _, (_, freed) = self._entries.popitem(last=False)
             self.size -= freed
 
