@@ -13,8 +13,8 @@ byte count is only as exact as the interleaving allows (it bounds memory, not co
 from __future__ import annotations
 
 from collections import OrderedDict
-from contextlib import suppress
 from collections.abc import Hashable
+from contextlib import suppress
 from typing import Generic, TypeVar
 
 V = TypeVar("V")

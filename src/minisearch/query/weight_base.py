@@ -91,7 +91,7 @@ class UnitMemo:
     Zipfian query stream.
     """
 
-    DEFAULT_BUDGET = 128 * 1024 * 1024
+    DEFAULT_BUDGET = 256 * 1024 * 1024
 
     def __init__(self, budget: int | None = None) -> None:
         self._cache: ByteBudgetCache[UnitPostings] = ByteBudgetCache(

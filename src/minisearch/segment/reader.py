@@ -34,7 +34,7 @@ EAGER_VERIFY_BYTES = 32 * 1024 * 1024
 # Bytes of decoded postings kept per reader (LRU). Most postings are views over the memory
 # map, but doc ids stored as roaring or gaps are decoded into arrays: this bounds the memory
 # a long-lived searcher holds for them.
-POSTINGS_CACHE_BYTES = 16 * 1024 * 1024
+POSTINGS_CACHE_BYTES = 32 * 1024 * 1024
 _EMPTY_BITMAP = FrozenBitMap()
 
 
