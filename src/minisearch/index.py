@@ -18,16 +18,17 @@ from .analysis import AnalyzerConfig
 from .commit import CommitPoint, generations, read_latest, write_commit
 from .errors import IndexExistsError, IndexNotFoundError
 from .lock import WriteLock
-from .merge import LogMergePolicy
 from .query.ast import Query
 from .query.explain import Explanation
 from .schema import Schema
 from .scoring import Bm25Params
 from .searcher import Searcher, SearchResults
-from .writer import DEFAULT_MEMORY_BUDGET_MB, IndexWriter
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor
+
+    from .merge import LogMergePolicy
+    from .writer import IndexWriter
 
 PathLike = str | os.PathLike[str]
 
@@ -108,7 +109,7 @@ class Index:
     def writer(
         self,
         *,
-        memory_budget_mb: float = DEFAULT_MEMORY_BUDGET_MB,
+        memory_budget_mb: float | None = None,
         lock_timeout: float = 0.0,
         merge_policy: LogMergePolicy | Literal["default"] | None = "default",
         workers: int | None = None,
@@ -116,26 +117,24 @@ class Index:
     ) -> IndexWriter:
         """The index's single writer; `IndexLockedError` if another holds the lock.
 
+        `memory_budget_mb` defaults to the writer's (256 MB of buffered postings).
         `merge_policy=None` turns automatic merging off (segments then only merge on
         `writer.merge()`). `workers` > 1 (0: one per CPU) builds segments in worker
         processes, on `executor` if one is given; the results are the same.
         """
-        if merge_policy == "default":
-            return IndexWriter(
-                self.path,
-                memory_budget_mb=memory_budget_mb,
-                lock_timeout=lock_timeout,
-                workers=workers,
-                executor=executor,
-            )
-        return IndexWriter(
-            self.path,
-            memory_budget_mb=memory_budget_mb,
-            lock_timeout=lock_timeout,
-            merge_policy=merge_policy,
-            workers=workers,
-            executor=executor,
-        )
+        # Imported here: programs that only search (the CLI's search) never load the writer.
+        from .writer import IndexWriter
+
+        options: dict[str, Any] = {
+            "lock_timeout": lock_timeout,
+            "workers": workers,
+            "executor": executor,
+        }
+        if memory_budget_mb is not None:
+            options["memory_budget_mb"] = memory_budget_mb
+        if merge_policy != "default":
+            options["merge_policy"] = merge_policy
+        return IndexWriter(self.path, **options)
 
     def searcher(self, *, params: Bm25Params | None = None) -> Searcher:
         """A new snapshot of the newest commit; the caller closes it."""

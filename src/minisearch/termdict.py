@@ -92,11 +92,13 @@ class FieldTermsBuilder:
 class FieldTerms:
     """Read-only dictionary of one field in one segment."""
 
-    __slots__ = ("_columns", "_prefix_step", "_prefixes", "terms")
+    __slots__ = ("_columns", "_flag_table", "_prefix_step", "_prefixes", "terms")
 
     def __init__(self, body: Mapping[str, Any]) -> None:
         self._prefixes: npt.NDArray[np.bytes_] | None = None
         self._prefix_step = 1  # the lookup column holds the prefix of every n-th term
+        # Format 4: the flags column holds codes into this table (looked up per entry).
+        self._flag_table: npt.NDArray[np.uint32] | None = None
         self._columns: dict[str, npt.NDArray[Any]] = {}
         if "terms" in body:  # format 1
             terms = body["terms"]
@@ -118,13 +120,15 @@ class FieldTerms:
                 if name == "offset" and "offset_gaps" in body:  # format 3
                     self._columns[name] = running_total(decode_compact(body["offset_gaps"]))
                 elif name == "flags" and "flag_table" in body:  # format 4
-                    self._columns[name] = _from_table(body["flag_table"], body["flag_codes"])
+                    self._flag_table, self._columns[name] = _table_and_codes(
+                        body["flag_table"], body["flag_codes"]
+                    )
                 elif name == "total_term_freq" and "ttf_minus_df" in body:  # format 4
                     extra = decode_compact(body["ttf_minus_df"])
                     self._columns[name] = _narrow_sum(extra, self._columns["doc_freq"])
                 elif name == "max_tf" and "max_tf_minus_1" in body:  # format 4
                     extra = decode_compact(body["max_tf_minus_1"])
-                    self._columns[name] = _narrow_sum(extra, np.uint64(1))
+                    self._columns[name] = _narrow_sum(extra, 1)
                 else:
                     self._columns[name] = decode_compact(body[name])
         # Callers add document frequencies up across segments: keep them at least 32 bits wide.
@@ -165,17 +169,23 @@ class FieldTerms:
 
     def entry(self, ordinal: int) -> TermEntry:
         c = self._columns
+        flags = int(c["flags"][ordinal])
+        if self._flag_table is not None:
+            flags = int(self._flag_table[flags])
         return TermEntry(
             doc_freq=int(c["doc_freq"][ordinal]),
             total_term_freq=int(c["total_term_freq"][ordinal]),
             offset=int(c["offset"][ordinal]),
             docs_len=int(c["docs_len"][ordinal]),
-            flags=int(c["flags"][ordinal]),
+            flags=flags,
             max_tf=int(c["max_tf"][ordinal]),
             min_len=int(c["min_len"][ordinal]),
         )
 
     def column(self, name: str) -> npt.NDArray[Any]:
+        if name == "flags" and self._flag_table is not None:
+            flags: npt.NDArray[Any] = self._flag_table[self._columns[name]]
+            return flags
         return self._columns[name]
 
     @property
@@ -183,22 +193,23 @@ class FieldTerms:
         return self._columns["doc_freq"]
 
 
-def _narrow_sum(a: npt.NDArray[Any], b: Any) -> npt.NDArray[Any]:
-    """``a + b`` at the smallest width that holds it (never overflowing the inputs' width)."""
-    total = a.astype(np.uint64) + b
-    width = width_code(int(total.max())) if len(total) else 0
-    narrowed: npt.NDArray[Any] = total.astype(WIDTH_DTYPES[width])
-    return narrowed
+def _narrow_sum(a: npt.NDArray[Any], b: npt.NDArray[Any] | int) -> npt.NDArray[Any]:
+    """``a + b`` in one pass, at the smallest width that holds every sum (a dictionary's
+    columns are opened by the million: no 64-bit intermediate)."""
+    if not len(a):
+        return np.zeros(0, dtype=np.uint32)
+    top = int(a.max()) + (b if isinstance(b, int) else int(b.max()))
+    total: npt.NDArray[Any] = np.add(a, b, dtype=WIDTH_DTYPES[width_code(top)])
+    return total
 
 
-def _from_table(table: Any, codes: Any) -> npt.NDArray[np.uint32]:
-    """Values stored as a table of the distinct ones plus a compact code per term."""
+def _table_and_codes(table: Any, codes: Any) -> tuple[npt.NDArray[np.uint32], npt.NDArray[Any]]:
+    """A column stored as a table of its distinct values plus a compact code per term."""
     values = np.frombuffer(table, dtype="<u4")
     picks = decode_compact(codes)
     if len(picks) and int(picks.max()) >= len(values):
         raise ValueError("flag code outside the flag table")
-    flags: npt.NDArray[np.uint32] = values[picks]
-    return flags
+    return values, picks
 
 
 def _prefixes(terms: Iterable[str]) -> npt.NDArray[np.bytes_]:
