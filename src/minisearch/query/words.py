@@ -30,10 +30,11 @@ from ..scoring import Bm25Params
 from ..topk import Candidates
 from . import disjunction
 from .ast import CombinedFieldQuery, Query, TermQuery
+from .combined import CombinedFieldWeight
 from .dense_numba import Kernel
 from .disjunction import compiled_top, dense_top, single_top
 from .execute import is_term_clause
-from .weight import SearchContext, create_weight
+from .weight import SearchContext, TermWeight, create_weight
 from .weight_base import SegmentContext
 
 FieldWeights = tuple[tuple[str, float], ...]
@@ -118,12 +119,12 @@ class PlainWords:
         else:
             clause = CombinedFieldQuery(term, fields)
         weight = create_weight(clause, self._context, self._params)
-        if not is_term_clause(weight):
+        if not isinstance(weight, TermWeight | CombinedFieldWeight) or not is_term_clause(weight):
             return None
-        w = weight.weight  # type: ignore[attr-defined]
+        w = weight.weight
         docs, weighted = [], []
         for segment in self._segments:
-            units = weight.unit_postings(segment)  # type: ignore[attr-defined]
+            units = weight.unit_postings(segment)
             docs.append(units.docs)
             weighted.append(w * units.values)
         return WordPostings(w, tuple(docs), tuple(weighted))
