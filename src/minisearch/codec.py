@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import struct
 import zlib
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -99,14 +98,11 @@ def check_file(
     segment_id: bytes = NO_SEGMENT,
     *,
     verify_checksum: bool = True,
-    crc_of_prefix: Callable[[int], int] | None = None,
 ) -> memoryview:
     """Validate header and footer of a whole file and return a view of its body.
 
     The order of checks gives distinct errors: not ours at all (magic), a version this package
     cannot read (too old / too new), then damage (truncation, wrong role, checksum).
-    `crc_of_prefix(n)`, when given, computes the CRC32 of the file's first n bytes instead of
-    reading them through `data` (a memory map would then hold every page in the process).
     """
     view = memoryview(data).cast("B")
     if len(view) < len(MAGIC) or bytes(view[: len(MAGIC)]) != MAGIC:
@@ -132,8 +128,7 @@ def check_file(
         raise CorruptIndexError(path, "missing footer (truncated?)")
     if verify_checksum:
         (stored,) = struct.unpack_from("<I", view, footer_at + len(FOOTER_MAGIC))
-        covered = footer_at + len(FOOTER_MAGIC)
-        actual = zlib.crc32(view[:covered]) if crc_of_prefix is None else crc_of_prefix(covered)
+        actual = zlib.crc32(view[: footer_at + len(FOOTER_MAGIC)])
         if stored != actual:
             raise CorruptIndexError(
                 path, f"checksum mismatch (stored {stored:08x}, actual {actual:08x})"

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import mmap
 import os
-import zlib
 from pathlib import Path
 
 _DONTNEED: int | None = getattr(mmap, "MADV_DONTNEED", None)
@@ -77,22 +76,17 @@ class MappedFile:
     def __len__(self) -> int:
         return len(self.data)
 
-    def crc32_of_prefix(self, size: int) -> int:
-        """CRC32 of the file's first `size` bytes, leaving none of its pages in the process.
+    def release_pages(self) -> None:
+        """Let the process drop the pages read so far; they come back on the next access.
 
-        Verifying a file at open reads all of it; the pages would then count in the
-        process's resident memory for as long as the map lives, although a query touches a
-        few of them. Where the system allows, the map lets go of them after the check
-        (``MADV_DONTNEED`` on a read-only shared map: they stay in the page cache, and come
-        back on the next access).
+        Verifying a file at open reads all of it, and those pages would otherwise count in
+        the process's resident memory for as long as the map lives, although a query touches
+        a few of them. ``MADV_DONTNEED`` on a read-only shared map leaves them in the page
+        cache; where the system lacks it, nothing happens.
         """
-        view = self.data[:size]
-        crc = zlib.crc32(view)
-        view.release()
         if self._mmap is not None and _DONTNEED is not None:
             with contextlib.suppress(OSError, ValueError):
-                self._mmap.madvise(_DONTNEED, 0, size - size % mmap.PAGESIZE)
-        return crc
+                self._mmap.madvise(_DONTNEED)
 
     def close(self) -> None:
         """Release the map; fails silently while numpy views of it are still alive."""

@@ -69,14 +69,12 @@ class SegmentReader:
             raise CorruptIndexError(
                 path, f"size {len(mapped)} differs from the manifest's {expected.size}"
             )
+        verify = len(mapped) <= EAGER_VERIFY_BYTES
         self._bodies[component] = codec.check_file(
-            mapped.data,
-            path,
-            component.value,
-            self.meta.id_bytes,
-            verify_checksum=len(mapped) <= EAGER_VERIFY_BYTES,
-            crc_of_prefix=mapped.crc32_of_prefix,
+            mapped.data, path, component.value, self.meta.id_bytes, verify_checksum=verify
         )
+        if verify:
+            mapped.release_pages()
 
     def verify(self) -> None:
         """Verify every file's checksum against its footer and the manifest."""
