@@ -114,21 +114,39 @@ def disjunction_top_k(
     if not kept:
         return SegmentTop(np.zeros(0, np.uint32), np.zeros(0, np.float64), 0)
     docs = [units[i].docs for i in kept]
-    if len(kept) == 1:
-        scores = weights[kept[0]] * units[kept[0]].values
+    values = [units[i].values for i in kept]
+    return sum_top(docs, values, [weights[i] for i in kept], segment, wanted, boost, kernel)
+
+
+def sum_top(
+    docs: list[_U32],
+    values: list[_F64],
+    weights: list[float] | None,
+    segment: SegmentContext,
+    wanted: int,
+    boost: float = 1.0,
+    kernel: Kernel = "numpy",
+) -> SegmentTop:
+    """Top `wanted` of ``boost * sum(weights[c] * values[c])`` over non-empty clauses c.
+
+    `weights` None: the values are already weighted (query/words.py keeps them so).
+    One clause needs no summing; several go to the dense pass, in numpy or compiled.
+    """
+    if len(docs) == 1:
+        scores = values[0] if weights is None else weights[0] * values[0]
         if boost != 1.0:
-            scores *= boost
-        return single_top(docs[0], scores, segment, wanted)
+            scores = scores * boost
+        return _single_top(docs[0], scores, segment, wanted)
     if kernel != "numpy":
-        values = [units[i].values for i in kept]
-        kept_weights = [weights[i] for i in kept]
-        return compiled_top(docs, values, kept_weights, segment, wanted, boost, kernel)
-    weighted = np.concatenate([units[i].values for i in kept])
-    weighted *= np.repeat([weights[i] for i in kept], [len(d) for d in docs])
-    return dense_top(docs, weighted, segment, wanted, boost)
+        ones = weights if weights is not None else [1.0] * len(docs)
+        return _compiled_top(docs, values, ones, segment, wanted, boost, kernel)
+    weighted = np.concatenate(values)
+    if weights is not None:
+        weighted *= np.repeat(weights, [len(d) for d in docs])
+    return _dense_top(docs, weighted, segment, wanted, boost)
 
 
-def dense_top(
+def _dense_top(
     docs: list[_U32], weighted: _F64, segment: SegmentContext, wanted: int, boost: float = 1.0
 ) -> SegmentTop:
     """The dense pass: `docs` are the clauses' doc arrays in clause order, `weighted` their
@@ -154,7 +172,7 @@ def dense_top(
     return SegmentTop(candidates[best].astype(np.uint32), scores[best], total)
 
 
-def compiled_top(
+def _compiled_top(
     docs: list[_U32],
     values: list[_F64],
     weights: list[float],
@@ -163,7 +181,7 @@ def compiled_top(
     boost: float,
     kernel: Kernel,
 ) -> SegmentTop:
-    """`dense_top` in one compiled pass (dense_numba.py): the same documents, floats and order.
+    """`_dense_top` in one compiled pass (dense_numba.py): the same documents, floats and order.
 
     The kernel adds ``weights[c] * values[c]`` per clause c; callers with contributions
     already weighted pass weights of 1.0 (an exact product).
@@ -207,7 +225,7 @@ def _kth_lower_bound(acc: _F64, docs: list[_U32], wanted: int) -> float:
     return float(np.partition(acc, n - wanted)[n - wanted])
 
 
-def single_top(docs: _U32, scores: _F64, segment: SegmentContext, wanted: int) -> SegmentTop:
+def _single_top(docs: _U32, scores: _F64, segment: SegmentContext, wanted: int) -> SegmentTop:
     """One clause: its scores are the matches (``0.0 + w * v`` is ``w * v``), no summing."""
     live = segment.reader.live_mask
     if live is not None:

@@ -32,7 +32,7 @@ from . import disjunction
 from .ast import CombinedFieldQuery, Query, TermQuery
 from .combined import CombinedFieldWeight
 from .dense_numba import Kernel
-from .disjunction import compiled_top, dense_top, single_top
+from .disjunction import sum_top
 from .execute import is_term_clause
 from .weight import SearchContext, TermWeight, create_weight
 from .weight_base import SegmentContext
@@ -142,17 +142,12 @@ class PlainWords:
         parts = []
         total = 0
         for i, segment in enumerate(self._segments):
-            docs = [w.docs[i] for w in words if len(w.docs[i])]
-            if not docs:
+            present = [w for w in words if len(w.docs[i])]
+            if not present:
                 continue
-            weighted = [w.weighted[i] for w in words if len(w.docs[i])]
-            if len(docs) == 1:
-                top = single_top(docs[0], weighted[0], segment, wanted)
-            elif kernel != "numpy":
-                ones = [1.0] * len(docs)
-                top = compiled_top(docs, weighted, ones, segment, wanted, 1.0, kernel)
-            else:
-                top = dense_top(docs, np.concatenate(weighted), segment, wanted)
+            docs = [w.docs[i] for w in present]
+            weighted = [w.weighted[i] for w in present]
+            top = sum_top(docs, weighted, None, segment, wanted, kernel=kernel)
             total += top.total
             parts.append(Candidates(i, top.docs, top.scores))
         return parts, total
