@@ -425,7 +425,14 @@ def _check_postings(docs, tfs, lengths, positions, prefix: int) -> None:  # type
     else:
         assert len(docs) > 4
     p = _decode(record, docs, tfs, lengths, docs_len, flags, prefix)
+    first = p.docs
+    assert first.tolist() == docs.tolist()
+    # Raw and gap-coded ids are kept (and counted by a reader's cache); roaring-coded ones are
+    # copied out on each access and never held.
+    kept = bool(flags & (RAW_DOCS | GAP_DOCS))
+    assert (p.docs is first) == kept
     assert p.docs.tolist() == docs.tolist()
+    assert p.decoded_nbytes == (4 * len(docs) if flags & GAP_DOCS else 0)
     assert p.tfs.tolist() == tfs.tolist()
     assert list(p.bitmap()) == docs.tolist()
     block_tf, block_len = p.block_bounds()

@@ -122,6 +122,24 @@ def test_plain_words_skip_query_objects_and_parse_on_demand(tmp_path: Path) -> N
         index.close()
 
 
+def test_words_on_maxscore_sized_segments_take_the_general_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = np.random.default_rng(12)
+    texts = [" ".join(rng.choice(WORDS, size=10)) for _ in range(300)]
+    index = build(tmp_path, texts, 1, 2, deletes=[])
+    try:
+        with index.searcher() as searcher:
+            assert searcher.search("w1", k=5)._query is None  # small segments: fast path
+            # Segments of 150 documents count as big from 8 per clause: even a single word
+            # goes to the general path, which keeps no weighted copy of the memo's values.
+            monkeypatch.setattr(disjunction, "MAXSCORE_DOCS_PER_CLAUSE", 8)
+            for text in ("w2", "w1 w7"):
+                assert searcher.search(text, k=5)._query is not None, text
+    finally:
+        index.close()
+
+
 def test_plain_words_recognised() -> None:
     for text in ("wing flow", "Über 3 wings", " w1\tw2 ", "and or not"):
         assert is_plain_words(text), text

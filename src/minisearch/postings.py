@@ -266,38 +266,48 @@ class TermPostings:
 
     @property
     def decoded_nbytes(self) -> int:
-        """Bytes this object comes to hold once its doc ids are decoded (raw ones are views)."""
-        return 0 if self._entry.flags & RAW_DOCS else 4 * self._entry.doc_freq
+        """Bytes this object comes to hold once its doc ids are decoded (see `docs`)."""
+        return 4 * self._entry.doc_freq if self._entry.flags & GAP_DOCS else 0
 
     @property
     def docs(self) -> U32Array:
-        """Doc numbers, ascending; roaring-coded ones are decoded on first use."""
-        if self._docs is None:
-            entry, at = self._entry, self._entry.offset
-            if entry.flags & RAW_DOCS:
-                self._docs = np.frombuffer(self._data, dtype="<u4", count=entry.doc_freq, offset=at)
-            elif entry.flags & GAP_DOCS:
-                try:
-                    self._docs = _decode_gaps(self._data, at, entry.doc_freq, entry.docs_len)
-                except ValueError as exc:
-                    if self._path is None:
-                        raise
-                    raise CorruptIndexError(self._path, f"bad doc ids ({exc})") from None
-            else:
-                data = self._data[at : at + entry.docs_len]
-                try:
-                    bitmap = FrozenBitMap.deserialize(data)  # type: ignore[arg-type]
-                except (ValueError, TypeError) as exc:
-                    if self._path is None:
-                        raise
-                    raise CorruptIndexError(self._path, f"bad doc ids ({exc})") from None
-                self._docs = np.frombuffer(bitmap.to_array(), dtype=np.uint32)
-            if len(self._docs) != entry.doc_freq:
-                message = f"{len(self._docs)} doc ids for doc freq {entry.doc_freq}"
+        """Doc numbers, ascending.
+
+        Raw ones are a view into the map. Gap-coded ones (short lists) are decoded on first use
+        and kept. Roaring-coded ones (long lists) are decoded on every access and not kept:
+        copying a roaring bitmap out costs microseconds, while the lists kept by a reader's cache
+        of frequent terms came to a fifth of a big index's memory. A caller that needs them
+        twice binds them once; what a searcher computes from them is kept in its `UnitMemo`.
+        """
+        if self._docs is not None:
+            return self._docs
+        entry, at = self._entry, self._entry.offset
+        if entry.flags & RAW_DOCS:
+            docs = np.frombuffer(self._data, dtype="<u4", count=entry.doc_freq, offset=at)
+        elif entry.flags & GAP_DOCS:
+            try:
+                docs = _decode_gaps(self._data, at, entry.doc_freq, entry.docs_len)
+            except ValueError as exc:
                 if self._path is None:
-                    raise ValueError(message)
-                raise CorruptIndexError(self._path, message)
-        return self._docs
+                    raise
+                raise CorruptIndexError(self._path, f"bad doc ids ({exc})") from None
+        else:
+            data = self._data[at : at + entry.docs_len]
+            try:
+                bitmap = FrozenBitMap.deserialize(data)  # type: ignore[arg-type]
+            except (ValueError, TypeError) as exc:
+                if self._path is None:
+                    raise
+                raise CorruptIndexError(self._path, f"bad doc ids ({exc})") from None
+            docs = np.frombuffer(bitmap.to_array(), dtype=np.uint32)
+        if len(docs) != entry.doc_freq:
+            message = f"{len(docs)} doc ids for doc freq {entry.doc_freq}"
+            if self._path is None:
+                raise ValueError(message)
+            raise CorruptIndexError(self._path, message)
+        if entry.flags & (RAW_DOCS | GAP_DOCS):
+            self._docs = docs
+        return docs
 
     def bitmap(self) -> FrozenBitMap:
         """The doc ids as a roaring bitmap (for boolean algebra)."""

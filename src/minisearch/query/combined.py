@@ -94,9 +94,12 @@ class CombinedFieldWeight:
         docs_parts, share_parts = [], []
         for name, field_weight in self.query.fields:
             postings = segment.reader.term_postings(name, self.query.term)
-            if postings is not None and len(postings.docs):
-                norms = segment.bm25f_norms(name, postings.docs)
-                docs_parts.append(postings.docs)
+            if postings is None:
+                continue
+            term_docs = postings.docs
+            if len(term_docs):
+                norms = segment.bm25f_norms(name, term_docs)
+                docs_parts.append(term_docs)
                 share_parts.append(field_weight * postings.tfs.astype(np.float64) / norms)
         if not docs_parts:
             return None

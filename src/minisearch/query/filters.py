@@ -24,7 +24,8 @@ class KeywordWeight:
         postings = segment.reader.term_postings(self.query.field, self.query.value)
         if postings is None:
             return SegmentMatches.empty()
-        return SegmentMatches(postings.docs, np.zeros(len(postings.docs), dtype=np.float64))
+        docs = postings.docs
+        return SegmentMatches(docs, np.zeros(len(docs), dtype=np.float64))
 
     def explain(self, segment: SegmentContext, doc: int) -> Explanation | None:
         docs = self.matches(segment).docs

@@ -44,9 +44,10 @@ def _shifted_positions(
 ) -> npt.NDArray[np.int64]:
     """Keys ``doc << 32 | (position - offset + 2**31)`` of the term's occurrences in `docs`."""
     flat, _starts = postings.flat_positions()
-    keep = np.isin(postings.docs, docs, assume_unique=True)
+    term_docs = postings.docs
+    keep = np.isin(term_docs, docs, assume_unique=True)
     tfs = postings.tfs.astype(np.int64)
-    doc_of_position = np.repeat(postings.docs.astype(np.int64), tfs)
+    doc_of_position = np.repeat(term_docs.astype(np.int64), tfs)
     mask = np.repeat(keep, tfs)
     positions = flat[mask] - offset + (1 << 31)
     return (doc_of_position[mask] << 32) | positions

@@ -137,8 +137,9 @@ class TermWeight:
             postings = segment.reader.term_postings(field, term)
             if postings is None:
                 return None
-            norms = segment.norms(field, postings.docs)
-            return postings.docs, term_scores(1.0, postings.tfs, norms, segment.params.k1)
+            docs = postings.docs
+            norms = segment.norms(field, docs)
+            return docs, term_scores(1.0, postings.tfs, norms, segment.params.k1)
 
         return segment.unit_postings(self._key, compute)
 

@@ -131,9 +131,14 @@ class PlainWords:
 
     def applies(self, clauses: int, dense_only: bool) -> bool:
         """Whether the general path would run the dense pass on every segment (with "auto",
-        MaxScore takes segments of at least MAXSCORE_DOCS_PER_CLAUSE documents per clause)."""
+        MaxScore takes segments of at least MAXSCORE_DOCS_PER_CLAUSE documents per clause).
+
+        A single word on segments of MaxScore's size is left to the general path too: it costs
+        one product per query next to a pass over long postings, and keeping weighted copies
+        of the memo's values would double the memory of a big index's frequent words.
+        """
         threshold = disjunction.MAXSCORE_DOCS_PER_CLAUSE  # read per call: tests lower it
-        return dense_only or clauses < 2 or self._largest < threshold * clauses
+        return dense_only or self._largest < threshold * max(clauses, 2)
 
     def top_k(
         self, words: list[WordPostings], wanted: int, kernel: Kernel
