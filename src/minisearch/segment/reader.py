@@ -31,9 +31,10 @@ from ..termdict import FieldTerms
 from .meta import SEGMENT_FILES, Component, SegmentMeta
 
 EAGER_VERIFY_BYTES = 32 * 1024 * 1024
-# Bytes of decoded postings kept per reader (LRU). Most postings are views over the memory
-# map, but doc ids stored as roaring or gaps are decoded into arrays: this bounds the memory
-# a long-lived searcher holds for them.
+# Bytes of looked-up postings kept per reader (LRU). An entry saves a dictionary lookup (a few
+# microseconds, per term and segment of every query); its columns are views over the memory
+# map, except gap-coded doc ids (short lists), decoded once and counted here. Roaring-coded ones
+# are copied out per access, never kept (postings.py), so this bounds little memory.
 POSTINGS_CACHE_BYTES = 32 * 1024 * 1024
 _EMPTY_BITMAP = FrozenBitMap()
 
