@@ -11,7 +11,9 @@ apply.
 
 from __future__ import annotations
 
+import gc
 import tempfile
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -164,6 +166,33 @@ def test_byte_budget_cache_evicts_least_recently_used_by_bytes() -> None:
     assert "huge" not in cache and len(cache) == 2
     cache.clear()
     assert len(cache) == 0 and cache.size == 0
+
+
+def test_reader_postings_cache_counts_what_its_entries_hold(tmp_path: Path) -> None:
+    # Words of one document each: raw doc ids, nothing decoded, so an entry is its objects.
+    texts = [f"alpha{i} beta{i} gamma{i}" for i in range(400)]
+    index = build(tmp_path, texts, 1, 1, deletes=[])
+    try:
+        with index.searcher() as searcher:
+            reader = searcher.segments[0]
+            words = [searcher.analyzer.terms(text) for text in texts]
+            gc.collect()
+            tracemalloc.start()
+            try:
+                before = tracemalloc.get_traced_memory()[0]
+                for terms in words:
+                    for term in terms:
+                        assert reader.term_postings("body", term) is not None
+                gc.collect()
+                held = tracemalloc.get_traced_memory()[0] - before
+            finally:
+                tracemalloc.stop()
+            cache = reader._postings_cache
+            assert len(cache) == 3 * len(texts)
+            # The budget bounds memory only if entries are not counted below what they hold.
+            assert held <= cache.size, (held / len(cache), cache.size / len(cache))
+    finally:
+        index.close()
 
 
 def test_packed_strings_take_decodes_a_page_at_once() -> None:

@@ -33,9 +33,12 @@ from .meta import SEGMENT_FILES, Component, SegmentMeta
 EAGER_VERIFY_BYTES = 32 * 1024 * 1024
 # Bytes of looked-up postings kept per reader (LRU). An entry saves a dictionary lookup (a few
 # microseconds, per term and segment of every query); its columns are views over the memory
-# map, except gap-coded doc ids (short lists), decoded once and counted here. Roaring-coded ones
-# are copied out per access, never kept (postings.py), so this bounds little memory.
-POSTINGS_CACHE_BYTES = 32 * 1024 * 1024
+# map, except gap-coded doc ids (short lists), decoded once. Roaring-coded ones are copied out
+# per access, never kept (postings.py). An entry is counted as its decoded bytes plus the
+# objects themselves: a `TermPostings` with its `TermEntry` and key (tracemalloc: 540-550
+# bytes per entry in all, with the cache's own ENTRY_OVERHEAD).
+POSTINGS_CACHE_BYTES = 16 * 1024 * 1024
+POSTINGS_OBJECT_BYTES = 512  # with headroom for other Python versions
 _EMPTY_BITMAP = FrozenBitMap()
 
 
@@ -143,7 +146,7 @@ class SegmentReader:
         return self._path(Component.POSTINGS)
 
     def term_postings(self, field: str, term: str) -> TermPostings | None:
-        """The term's postings, decoded once and kept in a small per-reader cache."""
+        """The term's postings, looked up once and kept in a per-reader cache (see above)."""
         key = (field, term)
         cache = self._postings_cache
         postings = cache.get(key)
@@ -152,7 +155,8 @@ class SegmentReader:
         terms = self._terms.get(field)
         ordinal = -1 if terms is None else terms.index_of(term)
         postings = None if ordinal < 0 else self.postings(field, ordinal)
-        cache.put(key, postings, 0 if postings is None else postings.decoded_nbytes)
+        size = 0 if postings is None else POSTINGS_OBJECT_BYTES + postings.decoded_nbytes
+        cache.put(key, postings, size)
         return postings
 
     @cached_property
