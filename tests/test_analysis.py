@@ -19,6 +19,7 @@ from minisearch.analysis import (
     available_stemmers,
     available_stopword_lists,
     stopwords,
+    tokenizer,
 )
 from minisearch.analysis import analyzer as analyzer_module
 from minisearch.analysis.tokenizer import word_spans, words
@@ -387,6 +388,21 @@ def test_positions_count_every_surface_word(text: str) -> None:
     spans = list(word_spans(text))
     assert [w for w, _, _ in spans] == words(text)
     assert [t.position for t in Analyzer(PLAIN).tokens(text)] == list(range(len(spans)))
+
+
+ASCII_ALPHABET = [*"aZ09 '-.,_\n\t"]
+
+
+@settings(max_examples=300)
+@given(
+    st.text(alphabet=st.sampled_from(ASCII_ALPHABET), max_size=60)
+    | st.text(alphabet=st.characters(max_codepoint=0x7F), max_size=40)
+)
+def test_the_ascii_pattern_finds_the_general_patterns_tokens(text: str) -> None:
+    general = [(m.group(), m.span()) for m in tokenizer._TOKEN_RE.finditer(text)]
+    ascii_only = [(m.group(), m.span()) for m in tokenizer._ASCII_TOKEN_RE.finditer(text)]
+    assert ascii_only == general
+    assert [(w, (a, b)) for w, a, b in word_spans(text)] == general
 
 
 def test_cache_limit_keeps_results_correct(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -28,7 +28,7 @@ import struct
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -54,6 +54,7 @@ _POS_BITS_SHIFT = 14
 _BITS_MASK = 0x3F
 
 U32Array = npt.NDArray[np.uint32]
+IntArray = TypeVar("IntArray", npt.NDArray[np.uint32], npt.NDArray[np.int64])
 
 
 @dataclass(frozen=True, slots=True)
@@ -353,10 +354,15 @@ def num_blocks(doc_freq: int) -> int:
     return (doc_freq + BLOCK_SIZE - 1) // BLOCK_SIZE
 
 
-def position_deltas(
-    positions: npt.NDArray[np.int64], run_starts: npt.NDArray[np.int64]
-) -> npt.NDArray[np.int64]:
-    """Delta-encode positions within each document run; each run's first value stays absolute."""
-    deltas = np.diff(positions, prepend=0)
+def position_deltas(positions: IntArray, run_starts: npt.NDArray[np.intp]) -> IntArray:
+    """Delta-encode positions within each document run; each run's first value stays absolute.
+
+    In the dtype of `positions`, with no temporary copy: an unsigned difference wraps only
+    across a run boundary, and those are overwritten with the absolute first positions
+    (positions rise strictly within a run).
+    """
+    deltas = np.empty_like(positions)
+    deltas[:1] = positions[:1]
+    np.subtract(positions[1:], positions[:-1], out=deltas[1:])
     deltas[run_starts] = positions[run_starts]
     return deltas

@@ -144,6 +144,18 @@ class Analyzer:
         terms = self._terms_of(words(text))
         return list(filter(None, terms)), list(compress(count(), terms))
 
+    def surface_words(self, text: str) -> list[str]:
+        """The words of `text` before any filter, in order: position i is the i-th of them."""
+        return words(text)
+
+    def terms_of_words(self, surface: list[str]) -> list[str]:
+        """The term each of `surface` becomes, in order; "" where the filters remove it.
+
+        With `surface_words`, what callers that keep their own word -> term map need (the
+        segment builder maps surface words straight to term ordinals).
+        """
+        return self._terms_of(surface)
+
     def analyze_term(self, word: str) -> str | None:
         """The term one already-tokenized word becomes, or None if the filters remove it."""
         return self._terms_of([word])[0] or None

@@ -62,13 +62,25 @@ _TOKEN_RE = re.compile(
     rf"{_WORD}(?:(?=['’\u200c\u200d.,])(?:['’\u200c\u200d]{_WORD}|(?<=\d)[.,](?=\d){_WORD}))*"
 )
 
+# The same tokens for ASCII text, where there are no marks or non-ASCII joiners to look for:
+# a quarter less time per word than the general pattern (most indexed text is ASCII, and
+# `str.isascii` costs nothing). tests/test_analysis.py checks that both agree on ASCII text.
+_ASCII_WORD = r"[A-Za-z0-9]+"
+_ASCII_TOKEN_RE = re.compile(
+    rf"{_ASCII_WORD}(?:(?=['.,])(?:'{_ASCII_WORD}|(?<=[0-9])[.,](?=[0-9]){_ASCII_WORD}))*"
+)
+
+
+def _pattern(text: str) -> re.Pattern[str]:
+    return _ASCII_TOKEN_RE if text.isascii() else _TOKEN_RE
+
 
 def words(text: str) -> list[str]:
     """The surface words of `text`, in order (the fast path: no offsets)."""
-    return _TOKEN_RE.findall(text)
+    return _pattern(text).findall(text)
 
 
 def word_spans(text: str) -> Iterator[tuple[str, int, int]]:
     """The surface words of `text` with their `[start, end)` character offsets."""
-    for match in _TOKEN_RE.finditer(text):
+    for match in _pattern(text).finditer(text):
         yield match.group(), match.start(), match.end()

@@ -1,11 +1,11 @@
 """Builds one segment in memory and writes its immutable files.
 
 Adding a document only appends to flat arrays (term ordinal, doc number, position), so the
-per-token cost is one dict lookup; inversion happens once, at `write`, as a stable numpy sort
-by term. The builder is a plain object with no reference to an index, so a worker process can
-build a segment from a batch of documents on its own (see `build_segment`), which is what
-parallel indexing relies on. Deletions among buffered documents (an id added twice) are
-written as the segment's first deletes file.
+per-token cost is one dict lookup (surface word -> term ordinal); inversion happens once, at
+`write`, as a stable numpy sort by term. The builder is a plain object with no reference to an
+index, so a worker process can build a segment from a batch of documents on its own (see
+`build_segment`), which is what parallel indexing relies on. Deletions among buffered
+documents (an id added twice) are written as the segment's first deletes file.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import array
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from itertools import compress, count, repeat
 from pathlib import Path
 from typing import Any
 
@@ -39,10 +40,11 @@ from .meta import Component, FileInfo, SegmentMeta, new_segment_id
 
 
 class _TextFieldBuffer:
-    __slots__ = ("docs", "lengths", "positions", "term_ids", "vocab")
+    __slots__ = ("docs", "lengths", "positions", "surface_ids", "term_ids", "vocab")
 
     def __init__(self) -> None:
-        self.vocab: dict[str, int] = {}
+        self.vocab: dict[str, int] = {}  # term -> ordinal
+        self.surface_ids: dict[str, int] = {}  # surface word -> its term's ordinal, -1: dropped
         self.term_ids = array.array("I")
         self.docs = array.array("I")
         self.positions = array.array("I")
@@ -129,20 +131,42 @@ class SegmentBuilder:
         return number
 
     def _add_text(self, name: str, number: int, text: str) -> None:
-        terms, positions = self.analyzer.terms_and_positions(text)
+        """Append the document's kept tokens: one dict lookup per surface word.
+
+        `surface_ids` maps each surface word seen in this segment to its term's ordinal (-1
+        when the analyzer drops it), so a word is analyzed once per segment and the usual
+        word costs a lookup, not an analyzer lookup plus a vocabulary lookup.
+        """
         buffer = self._text[name]
-        vocab = buffer.vocab
-        ids = buffer.term_ids
-        for term in terms:
-            tid = vocab.get(term)
-            if tid is None:
-                tid = vocab[term] = len(vocab)
-                self._bytes += len(term) + 80
-            ids.append(tid)
-        buffer.docs.extend([number] * len(terms))
-        buffer.positions.extend(positions)
-        buffer.lengths.append(len(terms))
-        self._bytes += 12 * len(terms)
+        surface = self.analyzer.surface_words(text)
+        ids_of = buffer.surface_ids
+        try:
+            tids = list(map(ids_of.__getitem__, surface))
+        except KeyError:
+            self._learn_words(buffer, surface)
+            tids = list(map(ids_of.__getitem__, surface))
+        keep = [tid >= 0 for tid in tids]
+        before = len(buffer.term_ids)
+        buffer.term_ids.extend(compress(tids, keep))
+        buffer.positions.extend(compress(count(), keep))
+        kept = len(buffer.term_ids) - before
+        buffer.docs.extend(repeat(number, kept))
+        buffer.lengths.append(kept)
+        self._bytes += 12 * kept
+
+    def _learn_words(self, buffer: _TextFieldBuffer, surface: list[str]) -> None:
+        """Give the surface words `buffer` has not seen their term ordinals (or -1)."""
+        ids_of, vocab = buffer.surface_ids, buffer.vocab
+        missing = [word for word in dict.fromkeys(surface) if word not in ids_of]
+        for word, term in zip(missing, self.analyzer.terms_of_words(missing), strict=True):
+            tid = -1
+            if term:
+                tid = vocab.get(term, -1)
+                if tid < 0:
+                    tid = vocab[term] = len(vocab)
+                    self._bytes += len(term) + 80
+            ids_of[word] = tid
+            self._bytes += len(word) + 80
 
     def write(self, index_dir: Path, segment_id: str | None = None) -> SegmentMeta:
         """Write the segment's files durably under ``index_dir/seg-<id>/``."""
@@ -256,22 +280,30 @@ def _invert_text(
     chunks: list[bytes] = []
     if not buffer.vocab:
         return builder, chunks, offset
-    term_ids = np.frombuffer(buffer.term_ids, dtype=np.uint32)
-    order = np.argsort(term_ids, kind="stable")
-    tids = term_ids[order]
+    # Peak memory is the point here (a segment is as large as the budget lets it be): the
+    # sorted columns are freed as soon as what follows no longer needs them, and nothing
+    # per posting becomes a Python object.
+    order = np.argsort(np.frombuffer(buffer.term_ids, dtype=np.uint32), kind="stable")
+    tids = np.frombuffer(buffer.term_ids, dtype=np.uint32)[order]
     docs = np.frombuffer(buffer.docs, dtype=np.uint32)[order]
-    positions = np.frombuffer(buffer.positions, dtype=np.uint32)[order].astype(np.int64)
     n = len(tids)
     new_pair = np.empty(n, dtype=bool)
     new_pair[0] = True
     np.not_equal(tids[1:], tids[:-1], out=new_pair[1:])
     new_pair[1:] |= docs[1:] != docs[:-1]
     pair_starts = np.flatnonzero(new_pair)
-    pair_tf = np.diff(np.append(pair_starts, n))
+    del new_pair
     pair_tid = tids[pair_starts]
     pair_doc = docs[pair_starts]
+    del tids, docs
+    deltas = None
+    if with_positions:
+        positions = np.frombuffer(buffer.positions, dtype=np.uint32)[order]
+        deltas = position_deltas(positions, pair_starts)
+        del positions
+    del order
+    pair_tf = np.diff(np.append(pair_starts, n))
     pair_len = lengths[pair_doc]
-    deltas = position_deltas(positions, pair_starts) if with_positions else None
     term_starts = np.flatnonzero(np.diff(pair_tid, prepend=-1))
     term_ends = np.append(term_starts[1:], len(pair_tid))
     # Per-term statistics, all terms at once.
@@ -281,7 +313,10 @@ def _invert_text(
     first_doc = pair_doc[term_starts].tolist()
     first_len = pair_len[term_starts].tolist()
     first_pos = deltas[pair_starts[term_starts]].tolist() if deltas is not None else None
-    pos_bounds = np.append(pair_starts, n).tolist()
+    pos_bounds = np.append(pair_starts, n)
+    pos_lo = pos_bounds[term_starts].tolist()
+    pos_hi = pos_bounds[term_ends].tolist()
+    del pos_bounds, pair_starts
     starts = term_starts.tolist()
     ends = term_ends.tolist()
     by_ordinal = {tid: term for term, tid in buffer.vocab.items()}
@@ -293,7 +328,7 @@ def _invert_text(
                 first_doc[i], first_len[i], first_pos[i] if first_pos is not None else None
             )
         else:
-            pos = deltas[pos_bounds[lo] : pos_bounds[hi]] if deltas is not None else None
+            pos = deltas[pos_lo[i] : pos_hi[i]] if deltas is not None else None
             record, docs_len, flags = encode_term(
                 pair_doc[lo:hi], pair_tf[lo:hi], pair_len[lo:hi], pos
             )
