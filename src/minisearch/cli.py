@@ -114,8 +114,13 @@ def index_command(
         ),
     ] = None,
     memory_mb: Annotated[
-        float, typer.Option(help="Flush a segment when buffered documents reach this size.")
-    ] = 256.0,
+        Optional[float],  # noqa: UP045
+        typer.Option(
+            help="Flush a segment when buffered documents reach this size "
+            "(default: the writer's, 512 MB).",
+            show_default=False,
+        ),
+    ] = None,
     wait: Annotated[float, typer.Option(help="Seconds to wait for another writer's lock.")] = 0.0,
     workers: Annotated[
         int, typer.Option(min=0, help="Processes building segments in parallel (0: one per CPU).")

@@ -117,7 +117,7 @@ class Index:
     ) -> IndexWriter:
         """The index's single writer; `IndexLockedError` if another holds the lock.
 
-        `memory_budget_mb` defaults to the writer's (256 MB of buffered postings).
+        `memory_budget_mb` defaults to the writer's (512 MB of buffered postings).
         `merge_policy=None` turns automatic merging off (segments then only merge on
         `writer.merge()`). `workers` > 1 (0: one per CPU) builds segments in worker
         processes, on `executor` if one is given; the results are the same.

@@ -58,7 +58,7 @@ def index_sources(
     id_field: str = "id",
     text_fields: tuple[str, ...] = (),
     analyzer: AnalyzerConfig | None = None,
-    memory_budget_mb: float = 256.0,
+    memory_budget_mb: float | None = None,
     lock_timeout: float = 0.0,
     progress: ProgressCallback | None = None,
     workers: int = 1,
