@@ -79,6 +79,24 @@ def test_unsorted_terms_with_valid_checksums_are_reported(tmp_path: Path) -> Non
     )
 
 
+def test_a_length_sum_that_is_not_the_norms_is_reported(tmp_path: Path) -> None:
+    """The manifest's per-field length sums (average lengths come from them) must be the
+    norms' sums: one off by one, in a manifest with a valid checksum, is reported."""
+    ix = _index(tmp_path / "ix")
+    commit = read_latest(ix)
+    sums = commit.segments[0].extra["length_sums"]
+    assert set(sums) == {f.name for f in commit.schema.text_fields}
+    doc = commit.to_dict()
+    doc["segments"][0]["extra"]["length_sums"]["body"] += 1
+    manifest = ix / f"manifest-{commit.generation}"
+    manifest.unlink()
+    manifest.write_bytes(codec.encode_file("manifest", doc))
+    report = check_index(ix)
+    assert [p.message for p in report.problems] == [
+        "body: the manifest's length sum is not the norms'"
+    ]
+
+
 def test_leftovers_are_warnings(tmp_path: Path) -> None:
     ix = _index(tmp_path / "ix")
     (ix / "seg-leftover").mkdir()

@@ -145,6 +145,11 @@ def _segment_problems(reader: SegmentReader, seen_ids: dict[str, str]) -> Iterat
                 file_of[Component.NORMS],
                 f"{f.name}: {len(lengths[f.name])} norms for {n} documents",
             )
+        written = meta.length_sum(f.name)
+        if written is not None and written != int(lengths[f.name].sum(dtype=np.int64)):
+            yield Problem(
+                file_of[Component.NORMS], f"{f.name}: the manifest's length sum is not the norms'"
+            )
     for f in reader.schema.fields:
         if f.kind in (FieldKind.TEXT, FieldKind.KEYWORD):
             yield from _field_problems(

@@ -117,6 +117,7 @@ def merge_segments(
         base += len(live)
     terms_body: dict[str, Any] = {}
     norms_body: dict[str, Any] = {}
+    length_sums: dict[str, int] = {}
     chunks: list[bytes] = []
     offset = 0
     for field in schema.text_fields:
@@ -124,6 +125,7 @@ def merge_segments(
             [r.field_lengths(field.name)[live] for r, live in zip(readers, lives, strict=True)]
         ).astype(np.uint32)
         norms_body[field.name] = list(codec.encode_uints(lengths))
+        length_sums[field.name] = int(lengths.sum(dtype=np.int64))
         builder, offset = _merge_field(
             readers, remaps, field.name, lengths, field.positions, chunks, offset
         )
@@ -138,6 +140,7 @@ def merge_segments(
         values=_merge_values(readers, lives, schema),
         docs=_merge_docs(readers, lives),
         ids=[r.external_id(int(d)) for r, live in zip(readers, lives, strict=True) for d in live],
+        length_sums=length_sums,
     )
     return write_segment(index_dir, new_segment_id(), bodies)
 

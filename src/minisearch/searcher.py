@@ -175,6 +175,10 @@ class Searcher:
             self._check_text_field(field)
             total = 0
             for seg in self.segments:
+                written = seg.meta.length_sum(field)
+                if written is not None and not seg.deleted:
+                    total += written
+                    continue
                 lengths = seg.field_lengths(field)
                 live = seg.live_mask
                 kept = lengths if live is None else lengths[live]

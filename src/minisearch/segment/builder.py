@@ -13,7 +13,7 @@ from __future__ import annotations
 import array
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import compress, count, repeat
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,7 @@ from ..postings import (
 from ..schema import FieldKind, Schema, keyword_values
 from ..storage import fsync_dir, write_durable
 from ..termdict import FieldTermsBuilder
-from .meta import Component, FileInfo, SegmentMeta, new_segment_id
+from .meta import LENGTH_SUMS, Component, FileInfo, SegmentMeta, new_segment_id
 
 
 class _TextFieldBuffer:
@@ -175,10 +175,12 @@ class SegmentBuilder:
         offset = 0
         terms_body: dict[str, Any] = {}
         norms_body: dict[str, Any] = {}
+        length_sums: dict[str, int] = {}
         for name, buffer in self._text.items():
             lengths = np.frombuffer(buffer.lengths, dtype=np.uint32)
             code, data = codec.encode_uints(lengths)
             norms_body[name] = [code, data]
+            length_sums[name] = int(lengths.sum(dtype=np.int64))
             field_terms, chunks, offset = _invert_text(
                 buffer, lengths, self._positions[name], offset
             )
@@ -198,6 +200,7 @@ class SegmentBuilder:
                 values=self._values_body(),
                 docs=self._docs_body(),
                 ids=self._ids,
+                length_sums=length_sums,
             ),
             self.deleted,
         )
@@ -230,6 +233,8 @@ class SegmentBodies:
     values: dict[str, Any]
     docs: list[bytes]
     ids: list[str]
+    # Sum of the field lengths per text field (kept in the manifest: `SegmentMeta.length_sum`).
+    length_sums: dict[str, int] = field(default_factory=dict)
 
 
 def write_segment(
@@ -257,7 +262,8 @@ def write_segment(
     for component, data in files.items():
         write_durable(seg_dir / component.value, data)
         infos[component.value] = FileInfo(len(data), codec.file_crc(data))
-    meta = SegmentMeta(id=seg_id, doc_count=len(bodies.ids), files=infos)
+    extra = {LENGTH_SUMS: dict(bodies.length_sums)} if bodies.length_sums else {}
+    meta = SegmentMeta(id=seg_id, doc_count=len(bodies.ids), files=infos, extra=extra)
     if deleted:
         data = codec.encode_file(Component.DELETES, deleted.serialize(), id_bytes)
         meta = meta.with_deletes(1, len(deleted), FileInfo(len(data), codec.file_crc(data)))

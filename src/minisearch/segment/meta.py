@@ -50,6 +50,10 @@ def new_segment_id() -> str:
     return secrets.token_hex(16)
 
 
+#: `SegmentMeta.extra` key: field -> sum of its lengths over all the segment's documents.
+LENGTH_SUMS = "length_sums"
+
+
 @dataclass(frozen=True, slots=True)
 class SegmentMeta:
     id: str
@@ -59,6 +63,14 @@ class SegmentMeta:
     del_count: int = 0
     del_file: FileInfo | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def length_sum(self, field_name: str) -> int | None:
+        """Sum of the field's lengths over every document (deleted ones too), as written with
+        the segment; None for segments written before it was recorded. Average lengths then
+        need no pass over the norms."""
+        sums = self.extra.get(LENGTH_SUMS)
+        value = sums.get(field_name) if isinstance(sums, Mapping) else None
+        return value if isinstance(value, int) else None
 
     @property
     def id_bytes(self) -> bytes:
