@@ -315,6 +315,24 @@ def test_split_even_keeps_order_and_balances() -> None:
     assert parallel._split_even([1, 2], [5, 5], 2) == [[1], [2]]
 
 
+def test_build_batch_releases_documents_and_writes_build_segments_files(tmp_path: Path) -> None:
+    rng = random.Random(3)
+    docs = [(f"d{i}", make_doc(f"d{i}", rng)) for i in range(200)]
+    batch = list(docs)
+    args = (SCHEMA.to_dict(), {"stemmer": "english", "stopwords": "english"})
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    drained = parallel.build_batch(str(tmp_path / "a"), *args, batch, "ab" * 16)
+    kept = build_segment(str(tmp_path / "b"), *args, docs, "ab" * 16)
+    assert batch == [] and len(docs) == 200
+    assert drained == kept
+    seg = f"seg-{'ab' * 16}"
+    for name in kept["files"]:
+        assert (tmp_path / "a" / seg / name).read_bytes() == (
+            tmp_path / "b" / seg / name
+        ).read_bytes()
+
+
 def test_cli_index_workers_in_subprocess(tmp_path: Path) -> None:
     rng = random.Random(11)
     source = tmp_path / "docs.jsonl"

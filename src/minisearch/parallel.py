@@ -8,9 +8,10 @@ API (`add`, `delete`, `commit`, ...) and hands the work to a `ParallelBuilder`:
   deleting a pending id just drops it: batches never carry dead documents).
 * When the pending documents reach a *round* (``workers`` batches of ``batch_bytes`` raw text
   each), they are cut into ``workers`` batches of about equal size and each batch is submitted
-  to a `concurrent.futures.Executor` as ``build_segment(index_dir, schema_dict, analyzer_dict,
-  docs, segment_id)``. The worker writes the segment's files straight into the index
-  directory and returns the `SegmentMeta` as a dict. The segment id is chosen here, before
+  to a `concurrent.futures.Executor` as ``build_batch(index_dir, schema_dict, analyzer_dict,
+  docs, segment_id)`` (`build_segment`, releasing each document once added). The worker
+  writes the segment's files straight into the index directory and returns the `SegmentMeta`
+  as a dict. The segment id is chosen here, before
   submission, and each batch's id -> doc number map is known at submission, so replacing or
   deleting a document of a batch that is still being built only records a deletion for that
   segment id, exactly as for an already written segment.
@@ -218,11 +219,11 @@ class ParallelBuilder:
         if inline:
             future = Future()
             try:
-                future.set_result(build_segment(*args))
+                future.set_result(build_batch(*args))
             except BaseException as exc:
                 future.set_exception(exc)
         else:
-            future = self.executor.submit(build_segment, *args)
+            future = self.executor.submit(build_batch, *args)
         self._submitted.append(Batch(segment_id, ids, future, sum(size for _, (_, size) in items)))
 
     @property
@@ -285,6 +286,26 @@ class ParallelBuilder:
         if self._owns_executor and self._executor is not None:
             executor, self._executor = self._executor, None
             executor.shutdown(wait=True, cancel_futures=True)
+
+
+def build_batch(
+    index_dir: str,
+    schema_dict: Mapping[str, Any],
+    analyzer_dict: Mapping[str, Any],
+    docs: list[tuple[str, Mapping[str, Any]]],
+    segment_id: str,
+) -> dict[str, Any]:
+    """`build_segment` of a batch list that nothing else uses (the worker's unpickled copy, or
+    the one `_submit_batch` made): each document leaves the list once added, so by the time
+    the segment is written the worker holds the builder but no longer the batch."""
+    return build_segment(index_dir, schema_dict, analyzer_dict, _drain(docs), segment_id)
+
+
+def _drain(items: list[Any]) -> Iterator[Any]:
+    """Yield `items` in order, removing each from the list."""
+    items.reverse()
+    while items:
+        yield items.pop()
 
 
 def _split_even(items: list[Any], sizes: list[int], count: int) -> list[list[Any]]:

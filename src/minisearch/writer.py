@@ -92,7 +92,8 @@ class IndexWriter:
         `executor` if given (any `concurrent.futures.Executor`; the writer never shuts it
         down), else on a process pool the writer starts when it first needs it and stops at
         commit and close. `batch_bytes` is the raw text per batch (one segment per batch);
-        by default half the memory budget is shared among the workers.
+        by default the memory budget is shared among the workers (segments the size of the
+        one-process writer's; each worker's builder then peaks at several times its batch).
         """
         n_workers = 1
         if workers is not None or executor is not None:
