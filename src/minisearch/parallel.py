@@ -11,10 +11,10 @@ API (`add`, `delete`, `commit`, ...) and hands the work to a `ParallelBuilder`:
   to a `concurrent.futures.Executor` as ``build_batch(index_dir, schema_dict, analyzer_dict,
   docs, segment_id)`` (`build_segment`, releasing each document once added). The worker
   writes the segment's files straight into the index directory and returns the `SegmentMeta`
-  as a dict. The segment id is chosen here, before
-  submission, and each batch's id -> doc number map is known at submission, so replacing or
-  deleting a document of a batch that is still being built only records a deletion for that
-  segment id, exactly as for an already written segment.
+  as a dict. The segment id is chosen here, before submission, and each batch's id -> doc
+  number map is known at submission, so replacing or deleting a document of a batch that is
+  still being built only records a deletion for that segment id, exactly as for an already
+  written segment.
 * Results are collected strictly in submission order, so index order (segment order, then
   doc number), the tie-break of equal scores, is the order of the ``add`` calls, as with the
   single-process writer. Global statistics are computed over live documents, so the split
