@@ -3,9 +3,10 @@
 Pipeline: tokenize the ORIGINAL text (offsets point into it) -> per word: NFKC -> lowercase
 -> possessive strip -> stop word check -> length check -> stem -> accent fold (see
 `filters` for why this order). Every step can be switched off in the config. Speed comes
-from caching: each analyzer maps a surface word to its final term in a dict, so the
-indexing hot path (`terms_and_positions`) is one regex `findall` plus one dict lookup per
-token; the filter chain (with batched PyStemmer calls) runs only for words not seen before.
+from caching: each analyzer maps a surface word to its final term in a dict, so analyzing
+text is one regex `findall` plus one dict lookup per token; the filter chain (with batched
+PyStemmer calls) runs only for words not seen before. The segment builder goes one step
+further (`surface_words`, `terms_of_words`): it maps surface words straight to term ordinals.
 """
 
 from __future__ import annotations
@@ -140,7 +141,7 @@ class Analyzer:
         return list(filter(None, self._terms_of(words(text))))
 
     def terms_and_positions(self, text: str) -> tuple[list[str], list[int]]:
-        """The terms of `text` and their positions, as two parallel lists (indexing hot path)."""
+        """The terms of `text` and their positions, as two parallel lists."""
         terms = self._terms_of(words(text))
         return list(filter(None, terms)), list(compress(count(), terms))
 
