@@ -203,3 +203,23 @@ def test_packed_strings_take_decodes_a_page_at_once() -> None:
     for bad in ([6], [-1]):
         with pytest.raises(IndexError):
             packed.take(bad)
+
+
+def test_segments_past_the_id_list_size_decode_each_page_of_ids(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Small segments keep their ids as a list; bigger ones decode each page of hits: the
+    same hits either way."""
+    import minisearch.segment.reader as reader_module
+
+    texts = [" ".join(WORDS[(i * 7 + j) % len(WORDS)] for j in range(i % 5 + 1)) for i in range(60)]
+    build(tmp_path, texts, fields=1, segments=2, deletes=[4]).close()
+    pages = []
+    for limit in (reader_module.ID_LIST_MAX_DOCS, 0):
+        monkeypatch.setattr(reader_module, "ID_LIST_MAX_DOCS", limit)
+        with Index.open(tmp_path / "index") as opened:
+            searcher = opened.searcher()
+            assert all(isinstance(r._ids, list) == bool(limit) for r in searcher.segments)
+            pages.append([hits(searcher.search(w, k=50, offset=3)) for w in WORDS[:5]])
+    assert pages[0] == pages[1]
+    assert any(pages[0])

@@ -229,6 +229,7 @@ def test_top_k_ties_go_to_lower_index() -> None:
 @given(st.lists(st.integers(0, 4), max_size=300), st.integers(0, 320))
 @example([0] * 200, 10)
 @example([1, 0, 1], 1)
+@example([i % 3 for i in range(300)], 10)  # past SORT_ALL_MAX: the partition path
 def test_top_k_matches_a_full_sort(values: list[int], k: int) -> None:
     scores = np.array(values, dtype=np.float64) / 4  # few distinct values: many ties
     expected = sorted(range(len(values)), key=lambda i: (-scores[i], i))[:k]

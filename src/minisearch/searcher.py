@@ -106,6 +106,7 @@ class Searcher:
         self.params = params or Bm25Params()
         self.schema: Schema = commit.schema
         self._text_fields = self.schema.text_fields
+        self._default_weights = self._field_weights(None)
         self.analyzer = Analyzer(AnalyzerConfig.from_dict(commit.analyzer))
         self.segments: list[SegmentReader] = []
         try:
@@ -312,6 +313,10 @@ class Searcher:
             self._check_text_field(f.name)
         return chosen
 
+    def _field_weights(self, fields: Sequence[str] | None) -> FieldWeights:
+        """The fields bare words search, with their boosts (the plain-words cache's key)."""
+        return tuple([(f.name, f.boost) for f in self._default_fields(fields)])
+
     def _known_fields(self) -> list[str]:
         return [f.name for f in self.schema.fields if f.indexed]
 
@@ -381,8 +386,7 @@ class Searcher:
         self, text: str, fields: Sequence[str] | None, wanted: int
     ) -> tuple[list[Candidates], int] | None:
         """`_ranked` for an OR of plain words, when query/words.py's fast path applies."""
-        chosen = self._default_fields(fields)
-        weighted: FieldWeights = tuple([(f.name, f.boost) for f in chosen])
+        weighted = self._default_weights if not fields else self._field_weights(fields)
         terms = self.analyzer.terms(text)
         if not self._words.applies(len(terms), self.strategy == "dense"):
             return None

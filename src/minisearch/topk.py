@@ -24,16 +24,21 @@ class Candidates:
     scores: npt.NDArray[np.float64]
 
 
+# Up to this many scores, one stable sort of them all costs less than a partition followed
+# by a sort of the scores at or above the k-th (numpy's per-call cost dominates either way).
+SORT_ALL_MAX = 256
+
+
 def top_k_indices(scores: npt.NDArray[np.float64], k: int) -> npt.NDArray[np.intp]:
     """Indices of the k best scores; ties go to the lower index. Result is in final order."""
     n = len(scores)
     if k <= 0 or n == 0:
         return np.zeros(0, dtype=np.intp)
-    if k < n:
-        kth = np.partition(scores, n - k)[n - k]
-        candidates = np.flatnonzero(scores >= kth)
-    else:
-        candidates = np.arange(n)
+    if n <= SORT_ALL_MAX or k >= n:
+        best: npt.NDArray[np.intp] = np.argsort(-scores, kind="stable")[:k]  # ties: index order
+        return best
+    kth = np.partition(scores, n - k)[n - k]
+    candidates: npt.NDArray[np.intp] = (scores >= kth).nonzero()[0]
     order = np.lexsort((candidates, -scores[candidates]))
     return candidates[order[:k]]
 

@@ -152,9 +152,10 @@ def _dense_top(
     """The dense pass: `docs` are the clauses' doc arrays in clause order, `weighted` their
     ``weight * value`` contributions concatenated in that order (one `np.bincount` adds each
     document's contributions in clause order), times `boost`."""
-    acc: _F64 = np.bincount(
+    # With weights, bincount's sums are float64 (numpy's stubs know only the counts).
+    acc: _F64 = np.bincount(  # type: ignore[assignment]
         np.concatenate(docs), weights=weighted, minlength=segment.doc_count
-    ).astype(np.float64, copy=False)
+    )
     live = segment.reader.live_mask
     if live is not None:
         acc[~live] = 0.0
@@ -164,9 +165,9 @@ def _dense_top(
     if wanted <= 0 or total == 0:
         return SegmentTop(np.zeros(0, np.uint32), np.zeros(0, np.float64), total)
     if wanted < total:
-        candidates = np.flatnonzero(acc >= _kth_lower_bound(acc, docs, wanted))
+        candidates = (acc >= _kth_lower_bound(acc, docs, wanted)).nonzero()[0]
     else:
-        candidates = np.flatnonzero(acc)
+        candidates = acc.nonzero()[0]
     scores = acc[candidates]
     best = top_k_indices(scores, wanted)  # ascending candidates: ties keep doc order
     return SegmentTop(candidates[best].astype(np.uint32), scores[best], total)
