@@ -306,6 +306,26 @@ def test_index_writer_option_and_workers_resolution(tmp_path: Path) -> None:
     index.close()
 
 
+def test_own_pool_starts_only_once_a_batch_is_worth_it(tmp_path: Path) -> None:
+    """Below `min_batch_bytes` a commit builds in the calling process: no worker starts."""
+    index = Index.create(tmp_path / "ix", schema=SCHEMA)
+    rng = random.Random(5)
+    with IndexWriter(index.path, workers=2, batch_bytes=64_000) as writer:
+        builder = writer._parallel
+        assert builder is not None and builder.min_batch_bytes == 2_000
+        writer.add({"id": "tiny", "body": "a few words"})
+        assert builder._executor is None
+        writer.commit()
+        assert builder._executor is None
+        added = 0
+        while builder._pending_bytes < builder.min_batch_bytes:
+            writer.add(make_doc(f"d{added}", rng))
+            added += 1
+        assert builder._executor is not None
+    assert index.info().documents == 1 + added
+    index.close()
+
+
 def test_split_even_keeps_order_and_balances() -> None:
     items = list(range(10))
     sizes = [1, 1, 1, 1, 1, 1, 1, 1, 1, 10]

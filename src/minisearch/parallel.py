@@ -153,13 +153,22 @@ class ParallelBuilder:
         return bool(self._pending or self._submitted)
 
     def add(self, doc_id: str, doc: Mapping[str, Any]) -> None:
-        """Append a validated document (whose older copies the caller has deleted)."""
-        if self._executor is None and self._owns_executor:
-            self._start_pool()
+        """Append a validated document (whose older copies the caller has deleted).
+
+        The writer's own pool starts once the pending text reaches `min_batch_bytes`: a
+        commit below that builds in this process anyway, so small writes never pay for
+        starting worker processes, and bigger ones start them while the batch still fills.
+        """
         size = doc_bytes(doc)
         # A shallow copy: the caller may reuse its dict before the batch is pickled.
         self._pending[doc_id] = (dict(doc), size)
         self._pending_bytes += size
+        if (
+            self._executor is None
+            and self._owns_executor
+            and self._pending_bytes >= self.min_batch_bytes
+        ):
+            self._start_pool()
 
     def round_ready(self) -> bool:
         return self._pending_bytes >= self.workers * self.batch_bytes
