@@ -307,7 +307,8 @@ def test_index_writer_option_and_workers_resolution(tmp_path: Path) -> None:
 
 
 def test_own_pool_starts_only_once_a_batch_is_worth_it(tmp_path: Path) -> None:
-    """Below `min_batch_bytes` a commit builds in the calling process: no worker starts."""
+    """Below two batches of `min_batch_bytes` a commit builds one batch in the calling
+    process: no worker starts."""
     index = Index.create(tmp_path / "ix", schema=SCHEMA)
     rng = random.Random(5)
     with IndexWriter(index.path, workers=2, batch_bytes=64_000) as writer:
@@ -318,7 +319,8 @@ def test_own_pool_starts_only_once_a_batch_is_worth_it(tmp_path: Path) -> None:
         writer.commit()
         assert builder._executor is None
         added = 0
-        while builder._pending_bytes < builder.min_batch_bytes:
+        while builder._pending_bytes < 2 * builder.min_batch_bytes:
+            assert builder._executor is None
             writer.add(make_doc(f"d{added}", rng))
             added += 1
         assert builder._executor is not None

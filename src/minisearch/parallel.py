@@ -155,9 +155,10 @@ class ParallelBuilder:
     def add(self, doc_id: str, doc: Mapping[str, Any]) -> None:
         """Append a validated document (whose older copies the caller has deleted).
 
-        The writer's own pool starts once the pending text reaches `min_batch_bytes`: a
-        commit below that builds in this process anyway, so small writes never pay for
-        starting worker processes, and bigger ones start them while the batch still fills.
+        The writer's own pool starts once the pending text would make two batches of
+        `min_batch_bytes`: a commit with less builds one batch in this process anyway, so
+        small writes never pay for starting worker processes, and bigger ones start them
+        while the batches still fill.
         """
         size = doc_bytes(doc)
         # A shallow copy: the caller may reuse its dict before the batch is pickled.
@@ -166,7 +167,7 @@ class ParallelBuilder:
         if (
             self._executor is None
             and self._owns_executor
-            and self._pending_bytes >= self.min_batch_bytes
+            and self._pending_bytes >= 2 * self.min_batch_bytes
         ):
             self._start_pool()
 
