@@ -306,7 +306,7 @@ def test_index_writer_option_and_workers_resolution(tmp_path: Path) -> None:
     index.close()
 
 
-def test_own_pool_starts_only_once_a_batch_is_worth_it(tmp_path: Path) -> None:
+def test_own_pool_starts_only_when_a_commit_would_use_it(tmp_path: Path) -> None:
     """Below two batches of `min_batch_bytes` a commit builds one batch in the calling
     process: no worker starts."""
     index = Index.create(tmp_path / "ix", schema=SCHEMA)
