@@ -277,6 +277,16 @@ def test_cli_runner_version_and_help() -> None:
         assert command in result.stdout
 
 
+def test_index_help_states_the_writers_memory_budget() -> None:
+    """The CLI cannot import the writer to print its default (start-up time), so its help
+    spells the number out: it must be the writer's."""
+    from minisearch.writer import DEFAULT_MEMORY_BUDGET_MB
+
+    result = runner.invoke(app, ["index", "--help"], env={"COLUMNS": "200", "NO_COLOR": "1"})
+    assert result.exit_code == 0
+    assert f"{DEFAULT_MEMORY_BUDGET_MB:g} MB" in " ".join(result.stdout.split())
+
+
 def test_cli_runner_errors(tmp_path: Path) -> None:
     result = runner.invoke(app, ["search", "x", "--index", str(tmp_path / "none")])
     assert result.exit_code == 1
