@@ -21,7 +21,7 @@ from pathlib import Path
 from common import CACHE_DIR, pin_single_thread
 from corpora import load_corpus
 from engines import create_engine
-from measure import EngineRun, collect_run, evaluate, measure_build, time_queries
+from measure import EngineRun, collect_run, evaluate, measure_builds, time_queries
 from report import ratios
 
 ENGINE_NAMES = ("minisearch", "bm25s")
@@ -50,8 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=CACHE_DIR) as tmp:
         runs = [EngineRun(create_engine(name, Path(tmp) / name)) for name in ENGINE_NAMES]
+        measure_builds(runs, corpus)
         for er in runs:
-            measure_build(er, corpus)
             er.engine.open()
             collect_run(er, corpus)
             evaluate(er, corpus)

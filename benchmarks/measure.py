@@ -60,18 +60,34 @@ class EngineRun:
         return out
 
 
-def measure_build(er: EngineRun, corpus: Corpus, repeats: int = 1) -> None:
-    """Build time (median of ``repeats``), docs/s and bytes on disk, in this process."""
-    seconds = []
-    for _ in range(repeats):
-        elapsed, _ = timed(lambda: er.engine.build(corpus.docs))
-        seconds.append(elapsed)
-    build_s = median(seconds)
-    er.metrics.update(
-        build_s=build_s,
-        docs_per_s=len(corpus.docs) / build_s if build_s > 0 else None,
-        size_bytes=er.engine.size_on_disk(),
-    )
+def measure_builds(runs: Sequence[EngineRun], corpus: Corpus, repeats: int = 1) -> None:
+    """Build time (median of ``repeats``), docs/s and bytes on disk, in this process.
+
+    Interleaved like the query rounds: each round builds every engine once, in an order that
+    rotates from round to round, so a slow spell of a shared machine does not fall on one
+    engine's builds only. An engine whose build fails is left out of later rounds.
+    """
+    seconds: dict[int, list[float]] = {id(er): [] for er in runs}
+    for r in range(repeats):
+        active = [er for er in runs if er.error is None]
+        shift = r % len(active) if active else 0
+        for er in active[shift:] + active[:shift]:
+            print(f"  build   {er.name}", flush=True)
+            try:
+                elapsed, _ = timed(lambda e=er.engine: e.build(corpus.docs))
+            except Exception as exc:
+                er.fail("build", exc)
+                continue
+            seconds[id(er)].append(elapsed)
+    for er in runs:
+        if er.error is not None:
+            continue
+        build_s = median(seconds[id(er)])
+        er.metrics.update(
+            build_s=build_s,
+            docs_per_s=len(corpus.docs) / build_s if build_s > 0 else None,
+            size_bytes=er.engine.size_on_disk(),
+        )
 
 
 def measure_parallel_build(er: EngineRun, corpus: Corpus, workdir: Path) -> None:

@@ -32,7 +32,7 @@ from measure import (
     EngineRun,
     collect_run,
     evaluate,
-    measure_build,
+    measure_builds,
     measure_cli,
     measure_fresh_process,
     measure_parallel_build,
@@ -45,6 +45,9 @@ from report import markdown, plot_qps_vs_size, ratios
 DEFAULT_CORPORA = "scifact,cranfield,cacm,seeds,synthetic:10000"
 QUICK_CORPORA = "cranfield,synthetic:2000"
 PROBE_QUERIES = 1000
+# Builds of smaller corpora take seconds and vary by a third from one to the next: time
+# them several times (a million-document build once).
+REPEAT_BUILDS_BELOW = 100_000
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -58,7 +61,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--workdir", type=Path, default=CACHE_DIR / "indexes")
     p.add_argument("--rounds", type=int, default=None, help="query timing rounds (default 5)")
     p.add_argument("--open-repeats", type=int, default=None, help="fresh-process probes (3)")
-    p.add_argument("--build-repeats", type=int, default=1)
+    p.add_argument(
+        "--build-repeats",
+        type=int,
+        default=None,
+        help=f"builds timed per engine (default 3 below {REPEAT_BUILDS_BELOW:,} documents, else 1)",
+    )
     p.add_argument("--cli-repeats", type=int, default=None, help="CLI calls timed (3)")
     p.add_argument("--max-queries", type=int, default=None, help="cap the queries per corpus")
     p.add_argument("--no-limits", action="store_true", help="ignore per-engine corpus limits")
@@ -74,6 +82,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.cli_repeats = args.cli_repeats or (1 if quick else 3)
     if quick and args.max_queries is None:
         args.max_queries = 50
+    if quick and args.build_repeats is None:
+        args.build_repeats = 1
     return args
 
 
@@ -108,13 +118,15 @@ def bench_corpus(
     # The fresh-process probes only need enough queries to load what searching touches.
     queries_file.write_text(json.dumps(queries[:PROBE_QUERIES]), encoding="utf-8")
 
+    repeats = args.build_repeats or (3 if len(corpus.docs) < REPEAT_BUILDS_BELOW else 1)
+    measure_builds(runs, corpus, repeats)
     for er in runs:
-        print(f"  build   {er.name}", flush=True)
+        if er.error is not None:
+            continue
         try:
-            measure_build(er, corpus, args.build_repeats)
             measure_parallel_build(er, corpus, workdir / f"{er.name}-parallel")
         except Exception as exc:
-            er.fail("build", exc)
+            er.fail("parallel build", exc)
     live = [er for er in runs if er.error is None]
     if not args.no_probe:
         for er in live:
