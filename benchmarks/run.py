@@ -45,7 +45,7 @@ from report import markdown, plot_qps_vs_size, ratios
 DEFAULT_CORPORA = "scifact,cranfield,cacm,seeds,synthetic:10000"
 QUICK_CORPORA = "cranfield,synthetic:2000"
 PROBE_QUERIES = 1000
-# Builds of smaller corpora take seconds and vary by a third from one to the next: time
+# Builds of smaller corpora take seconds and vary by a fifth or more from one to the next: time
 # them several times (a million-document build once).
 REPEAT_BUILDS_BELOW = 100_000
 
