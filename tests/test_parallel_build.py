@@ -313,7 +313,7 @@ def test_own_pool_starts_only_when_a_commit_would_use_it(tmp_path: Path) -> None
     rng = random.Random(5)
     with IndexWriter(index.path, workers=2, batch_bytes=64_000) as writer:
         builder = writer._parallel
-        assert builder is not None and builder.min_batch_bytes == 2_000
+        assert builder is not None and builder.min_batch_bytes == 64_000 // parallel.MIN_SPLIT
         writer.add({"id": "tiny", "body": "a few words"})
         assert builder._executor is None
         writer.commit()
