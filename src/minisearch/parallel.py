@@ -157,10 +157,9 @@ class ParallelBuilder:
     def add(self, doc_id: str, doc: Mapping[str, Any]) -> None:
         """Append a validated document (whose older copies the caller has deleted).
 
-        The writer's own pool starts once the pending text would make two batches of
-        `min_batch_bytes`: a commit with less builds one batch in this process anyway, so
-        small writes never pay for starting worker processes, and bigger ones start them
-        while the batches still fill.
+        The writer's own pool starts once a commit would send the pending documents to it:
+        small writes, which a commit builds in this process, never pay for starting worker
+        processes, and bigger ones start them while the batches still fill.
         """
         size = doc_bytes(doc)
         # A shallow copy: the caller may reuse its dict before the batch is pickled.
@@ -169,7 +168,7 @@ class ParallelBuilder:
         if (
             self._executor is None
             and self._owns_executor
-            and self._pending_bytes >= 2 * self.min_batch_bytes
+            and not self._flush_inline(self._pending_bytes, len(self._pending))
         ):
             self._start_pool()
 
@@ -208,17 +207,30 @@ class ParallelBuilder:
         total = self._pending_bytes
         self._pending = {}
         self._pending_bytes = 0
-        if final:
-            count = max(1, min(self.workers, total // self.min_batch_bytes, len(items)))
-        else:
-            count = min(self.workers, len(items))
-        if final and count == 1 and not self._submitted and total < self.batch_bytes:
-            self._submit_batch(items, inline=True)
-            return
         if not final:
             self._wait_until_outstanding(self.workers)
+            count = min(self.workers, len(items))
+        elif self._flush_inline(total, len(items)):
+            self._submit_batch(items, inline=True)
+            return
+        else:
+            count = self._flush_count(total, len(items))
         for chunk in _split_even(items, sizes, count):
             self._submit_batch(chunk, inline=False)
+
+    def _flush_count(self, total: int, items: int) -> int:
+        """Batches a flush cuts `items` pending documents of `total` bytes into: at most one
+        per worker, none smaller than `min_batch_bytes`."""
+        return max(1, min(self.workers, total // self.min_batch_bytes, items))
+
+    def _flush_inline(self, total: int, items: int) -> bool:
+        """Whether a flush would build the pending documents in this process: one batch
+        smaller than `batch_bytes`, and nothing outstanding to keep order behind."""
+        return (
+            self._flush_count(total, items) == 1
+            and not self._submitted
+            and total < self.batch_bytes
+        )
 
     def _submit_batch(
         self, items: list[tuple[str, tuple[Mapping[str, Any], int]]], *, inline: bool
