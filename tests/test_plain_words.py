@@ -27,6 +27,7 @@ import minisearch.query.disjunction as disjunction
 from minisearch import Bm25Params, Index, QuerySyntaxError
 from minisearch.cache import ENTRY_OVERHEAD, ByteBudgetCache
 from minisearch.packed import PackedStrings, pack_strings
+from minisearch.query.arena import SegmentStore
 from minisearch.query.words import is_plain_words
 
 # Index words, words no document has, a stopword, upper case, and operator spellings (which
@@ -140,6 +141,55 @@ def test_words_on_maxscore_sized_segments_take_the_general_path(
                 assert searcher.search(text, k=5)._query is not None, text
     finally:
         index.close()
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+@pytest.mark.parametrize("capacity", [0, 40, None])
+def test_words_outside_the_segment_stores_give_the_same_hits(
+    tmp_path: Path, kernel: str, capacity: int | None
+) -> None:
+    """The compiled pass reads words in place from their segment's store (query/arena.py);
+    words that did not fit (a full store, or none: capacity 0) take the concatenating path,
+    alone or next to stored ones in one query."""
+    rng = np.random.default_rng(13)
+    texts = [" ".join(rng.choice(WORDS, size=int(rng.integers(1, 12)))) for _ in range(160)]
+    index = build(tmp_path, texts, 2, 3, deletes=[3, 50, 51])
+    queries = ["w1 w7", "w39 w2 w2 w30", "w5", "w0 w1 w2 w3 w4 w5 w6", "w8 zzz w9"]
+    try:
+        with index.searcher(params=Bm25Params(k1=1.2, b=0.75)) as searcher:
+            searcher.kernel = kernel  # type: ignore[assignment]
+            words = searcher._words
+            if capacity is not None:
+                words._stores = [SegmentStore(capacity) for _ in searcher.segments]
+            for text in queries:
+                general = searcher.search(searcher.parse_plain(text), k=7, stored_fields=False)
+                fast = searcher.search(text, k=7, stored_fields=False, syntax=False)
+                assert hits(fast) == hits(general), text
+                assert fast.total == general.total, text
+            spans = [span for word in words._words._entries.values() for span in word[0].spans]
+            stored = [span is not None for span in spans]
+            if capacity is None:  # the searcher's own stores hold every word of every segment
+                assert all(stored)
+            elif capacity == 0:  # only words absent from a segment fit (empty spans)
+                assert all(span in (None, (0, 0)) for span in spans)
+            else:  # some words fit, the later ones did not
+                assert any(stored) and not all(stored)
+    finally:
+        index.close()
+
+
+def test_segment_store_copies_words_in_until_full() -> None:
+    store = SegmentStore(5)
+    first = store.put(np.array([1, 4], np.uint32), np.array([0.5, 1.5]))
+    assert first is not None
+    docs, values, start = first
+    assert start == 0 and docs.tolist() == [1, 4] and values.tolist() == [0.5, 1.5]
+    assert np.shares_memory(docs, store.docs) and np.shares_memory(values, store.values)
+    assert store.put(np.array([2, 3, 7, 9], np.uint32), np.ones(4)) is None  # 2 + 4 > 5
+    second = store.put(np.array([0, 2, 3], np.uint32), np.array([1.0, 2.0, 3.0]))
+    assert second is not None and second[2] == 2 and store.used == 5
+    assert store.docs.tolist() == [1, 4, 0, 2, 3]
+    assert store.values.tolist() == [0.5, 1.5, 1.0, 2.0, 3.0]
 
 
 def test_plain_words_recognised() -> None:

@@ -127,7 +127,9 @@ class Searcher:
         # What runs the dense pass over small segments: numpy, or numba when asked for
         # (MINISEARCH_KERNEL=numba, or set this); both give the same hits.
         self.kernel: Kernel = default_kernel()
-        self._words = PlainWords(self, self._contexts, self.params)
+        self._words = PlainWords(
+            self, self._contexts, self.params, [f.name for f in self._text_fields]
+        )
 
     @classmethod
     def open(cls, index_dir: Path, *, params: Bm25Params | None = None) -> Searcher:

@@ -70,7 +70,7 @@ def _compiled() -> _KernelFunction:
 def _dense_top_k(
     docs: npt.NDArray[np.uint32],
     values: npt.NDArray[np.float64],
-    starts: npt.NDArray[np.int64],
+    spans: npt.NDArray[np.int64],
     weights: npt.NDArray[np.float64],
     doc_count: int,
     live: npt.NDArray[np.bool_],
@@ -79,7 +79,10 @@ def _dense_top_k(
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], int]:
     """(best docs, their scores, live match count); `live` is empty when nothing is deleted.
 
-    The best come back unordered (a heap); the caller sorts them.
+    Clause c's postings are ``docs[spans[c, 0]:spans[c, 1]]`` with their `values`: one
+    concatenation of the clauses, or a store the postings already live in (query/arena.py),
+    which spares copying them per query. The best come back unordered (a heap); the caller
+    sorts them.
 
     Plain Python that numba compiles; it also runs uncompiled (slowly), which the tests use
     to check the compiled one against.
@@ -87,7 +90,7 @@ def _dense_top_k(
     acc = np.zeros(doc_count, dtype=np.float64)
     for clause in range(len(weights)):
         w = weights[clause]
-        for i in range(starts[clause], starts[clause + 1]):
+        for i in range(spans[clause, 0], spans[clause, 1]):
             acc[docs[i]] += w * values[i]
     if len(live):
         for doc in range(doc_count):

@@ -187,14 +187,40 @@ def _compiled_top(
     The kernel adds ``weights[c] * values[c]`` per clause c; callers with contributions
     already weighted pass weights of 1.0 (an exact product).
     """
-    starts = np.zeros(len(docs) + 1, dtype=np.int64)
-    np.cumsum([len(d) for d in docs], out=starts[1:])
-    live = segment.reader.live_mask
-    found, scores, total = dense_kernel(kernel)(
+    lengths = np.array([len(d) for d in docs], dtype=np.int64)
+    ends = np.cumsum(lengths)
+    spans = np.stack((ends - lengths, ends), axis=1)  # each clause's run in the concatenation
+    return spans_top(
         np.concatenate(docs),
         np.concatenate(values),
-        starts,
+        spans,
         np.array(weights, dtype=np.float64),
+        segment,
+        wanted,
+        kernel,
+        boost,
+    )
+
+
+def spans_top(
+    docs: _U32,
+    values: _F64,
+    spans: npt.NDArray[np.int64],
+    weights: _F64,
+    segment: SegmentContext,
+    wanted: int,
+    kernel: Kernel,
+    boost: float = 1.0,
+) -> SegmentTop:
+    """The compiled dense pass over clause c's postings ``docs[spans[c, 0]:spans[c, 1]]``
+    (and their `values`), wherever they are stored: `_dense_top`'s documents, floats and order.
+    """
+    live = segment.reader.live_mask
+    found, scores, total = dense_kernel(kernel)(
+        docs,
+        values,
+        spans,
+        weights,
         segment.doc_count,
         _NO_MASK if live is None else live,
         boost,

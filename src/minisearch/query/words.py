@@ -6,7 +6,9 @@ takes each clause's unit values from the memo and multiplies them by the weights
 about as much Python as the scoring itself on a small collection. Here a word's weighted
 postings (``weight * unit value`` for each document of each segment) are made once per
 snapshot and kept, within a byte budget, so a query costs its analysis, a dictionary lookup
-per word and the dense pass of disjunction.py over each segment.
+per word and the dense pass of disjunction.py over each segment. On a snapshot small enough,
+they are kept in one store per segment (arena.py), which the compiled dense pass reads in
+place.
 
 The hits are the general path's, float for float and in the same order: the same clauses in
 the same order (`create_weight` sorts them by decreasing weight, stably, as `sorted` does
@@ -29,10 +31,11 @@ from ..queryparser.lexer import KEYWORDS
 from ..scoring import Bm25Params
 from ..topk import Candidates
 from . import disjunction
+from .arena import ENTRY_BYTES, SegmentStore
 from .ast import CombinedFieldQuery, Query, TermQuery
 from .combined import CombinedFieldWeight
 from .dense_numba import Kernel
-from .disjunction import sum_top
+from .disjunction import spans_top, sum_top
 from .execute import is_term_clause
 from .weight import SearchContext, TermWeight, create_weight
 from .weight_base import SegmentContext
@@ -61,11 +64,13 @@ def is_plain_words(text: str) -> bool:
 @dataclass(frozen=True, slots=True)
 class WordPostings:
     """One word's clause bound to a snapshot: its weight and, per segment, its documents
-    with ``weight * unit value`` each (empty arrays where the segment lacks the word)."""
+    with ``weight * unit value`` each (empty arrays where the segment lacks the word), and
+    their ``(start, end)`` in the segment's store (None where they are not in one)."""
 
     weight: float
     docs: tuple[_U32, ...]
     weighted: tuple[_F64, ...]
+    spans: tuple[tuple[int, int] | None, ...]
 
     @property
     def nbytes(self) -> int:
@@ -82,24 +87,29 @@ class PlainWords:
         context: SearchContext,
         segments: Sequence[SegmentContext],
         params: Bm25Params,
+        text_fields: Sequence[str],
         budget: int | None = None,
     ) -> None:
         self._context = context
         self._segments = list(segments)
         self._params = params
+        self._text_fields = list(text_fields)
         self._largest = max((s.doc_count for s in self._segments), default=0)
+        self._budget = self.DEFAULT_BUDGET if budget is None else budget
         # None marks a word whose clause the general path must run (non-positive weight).
-        self._words: ByteBudgetCache[WordPostings | None] = ByteBudgetCache(
-            self.DEFAULT_BUDGET if budget is None else budget
-        )
+        self._words: ByteBudgetCache[WordPostings | None] = ByteBudgetCache(self._budget)
+        # Cache keys are (fields number, term): a tuple of field weights hashes per lookup.
+        self._field_numbers: dict[FieldWeights, int] = {}
+        self._stores: list[SegmentStore | None] | None = None  # made at the first bind
 
     def postings(self, fields: FieldWeights, terms: Sequence[str]) -> list[WordPostings] | None:
         """Each term's bound clause over `fields` (BM25F when several), in the order the
         general path adds them; None when one of them needs the general path."""
         words = []
         cache = self._words
+        number = self._field_numbers.setdefault(fields, len(self._field_numbers))
         for term in terms:
-            key = (fields, term)
+            key = (number, term)
             word = cache.get(key)
             if word is None:
                 if key in cache:
@@ -122,12 +132,36 @@ class PlainWords:
         if not isinstance(weight, TermWeight | CombinedFieldWeight) or not is_term_clause(weight):
             return None
         w = weight.weight
-        docs, weighted = [], []
-        for segment in self._segments:
+        stores = self._segment_stores()
+        docs: list[_U32] = []
+        weighted: list[_F64] = []
+        spans: list[tuple[int, int] | None] = []
+        for segment, store in zip(self._segments, stores, strict=True):
             units = weight.unit_postings(segment)
-            docs.append(units.docs)
-            weighted.append(w * units.values)
-        return WordPostings(w, tuple(docs), tuple(weighted))
+            values = w * units.values
+            stored = store.put(units.docs, values) if store is not None else None
+            if stored is None:
+                docs.append(units.docs)
+                weighted.append(values)
+                spans.append(None)
+            else:
+                docs.append(stored[0])
+                weighted.append(stored[1])
+                spans.append((stored[2], stored[2] + len(units.docs)))
+        return WordPostings(w, tuple(docs), tuple(weighted), tuple(spans))
+
+    def _segment_stores(self) -> list[SegmentStore | None]:
+        """Each segment's store, when the snapshot's tokens fit the byte budget (arena.py)."""
+        if self._stores is None:
+            tokens = [
+                sum(int(s.reader.field_lengths(f).sum(dtype=np.int64)) for f in self._text_fields)
+                for s in self._segments
+            ]
+            if sum(tokens) * ENTRY_BYTES <= self._budget:
+                self._stores = [SegmentStore(count) for count in tokens]
+            else:
+                self._stores = [None] * len(self._segments)
+        return self._stores
 
     def applies(self, clauses: int, dense_only: bool) -> bool:
         """Whether the general path would run the dense pass on every segment (with "auto",
@@ -144,9 +178,31 @@ class PlainWords:
         self, words: list[WordPostings], wanted: int, kernel: Kernel
     ) -> tuple[list[Candidates], int]:
         """Each segment's best `wanted` in final order, and the live match count."""
-        parts = []
+        parts: list[Candidates] = []
         total = 0
+        if not words:
+            return parts, total
+        stores = self._stores if kernel != "numpy" else None
         for i, segment in enumerate(self._segments):
+            store = stores[i] if stores is not None else None
+            if store is not None:
+                spans = [w.spans[i] for w in words]
+                if None not in spans:
+                    # The compiled pass reads each word's span of the store: nothing is
+                    # copied. The values are weighted already (weights of 1.0).
+                    top = spans_top(
+                        store.docs,
+                        store.values,
+                        np.array(spans, dtype=np.int64),
+                        np.ones(len(spans)),
+                        segment,
+                        wanted,
+                        kernel,
+                    )
+                    if top.total:
+                        total += top.total
+                        parts.append(Candidates(i, top.docs, top.scores))
+                    continue
             present = [w for w in words if len(w.docs[i])]
             if not present:
                 continue
