@@ -3,7 +3,7 @@
 On small segments a query's time goes to numpy call overhead, not arithmetic: the numpy
 path makes about ten array passes (concatenate, repeat, bincount, count, select, sort) of a
 few microseconds each. This kernel does the same work in one pass over the postings and one
-over the segment, keeping the k best in a bounded heap.
+over the segment, keeping the k best in a bounded heap, which it then sorts.
 
 It returns what `disjunction._dense` returns, float for float: each document's sum starts at
 0.0 and adds ``weight * value`` clause by clause in the given order (the order `bincount`
@@ -48,7 +48,7 @@ def default_kernel() -> Kernel:
     raise KernelError(f"{KERNEL_VARIABLE} must be numpy or numba, not {chosen!r}")
 
 
-_KernelFunction = Callable[..., tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], int]]
+_KernelFunction = Callable[..., tuple[npt.NDArray[np.uint32], npt.NDArray[np.float64], int]]
 
 
 def dense_kernel(kernel: Kernel) -> _KernelFunction:
@@ -61,8 +61,11 @@ def _compiled() -> _KernelFunction:
     """Compiled on first use; numba caches the machine code on disk between runs."""
     try:
         import numba
+        from numba.extending import register_jitable
     except ImportError as exc:
         raise KernelError("the numba kernel needs numba: pip install 'minisearch[numba]'") from exc
+    # The kernel's helper, compiled where the kernel calls it (and plain Python elsewhere).
+    register_jitable(_replace_worst)
     compiled: Any = numba.njit(cache=True, nogil=True)(_dense_top_k)
     return compiled  # type: ignore[no-any-return]
 
@@ -76,13 +79,13 @@ def _dense_top_k(
     live: npt.NDArray[np.bool_],
     boost: float,
     wanted: int,
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], int]:
+) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.float64], int]:
     """(best docs, their scores, live match count); `live` is empty when nothing is deleted.
 
     Clause c's postings are ``docs[spans[c, 0]:spans[c, 1]]`` with their `values`: one
     concatenation of the clauses, or a store the postings already live in (query/arena.py),
-    which spares copying them per query. The best come back unordered (a heap); the caller
-    sorts them.
+    which spares copying them per query. The best come back in final order: score
+    descending, then doc number.
 
     Plain Python that numba compiles; it also runs uncompiled (slowly), which the tests use
     to check the compiled one against.
@@ -108,7 +111,7 @@ def _dense_top_k(
     # ascending order, so a newcomer equal to the worst kept never displaces it, and once the
     # heap is full only a score above `bar` (rare) takes the slow branch.
     heap_scores = np.empty(max(wanted, 1), dtype=np.float64)
-    heap_docs = np.empty(max(wanted, 1), dtype=np.int64)
+    heap_docs = np.empty(max(wanted, 1), dtype=np.uint32)
     size = 0
     bar = 0.0
     for doc in range(doc_count if wanted > 0 else 0):
@@ -132,29 +135,43 @@ def _dense_top_k(
             if size == wanted:
                 bar = heap_scores[0]
         else:
-            # Replace the worst and sift down. Worst = lowest score, then highest doc.
-            pos = 0
-            while True:
-                child = 2 * pos + 1
-                if child >= size:
-                    break
-                right = child + 1
-                if right < size and (
-                    heap_scores[right] < heap_scores[child]
-                    or (
-                        heap_scores[right] == heap_scores[child]
-                        and heap_docs[right] > heap_docs[child]
-                    )
-                ):
-                    child = right
-                if score < heap_scores[child] or (
-                    score == heap_scores[child] and doc > heap_docs[child]
-                ):
-                    break
-                heap_scores[pos] = heap_scores[child]
-                heap_docs[pos] = heap_docs[child]
-                pos = child
-            heap_scores[pos] = score
-            heap_docs[pos] = doc
+            _replace_worst(heap_scores, heap_docs, size, score, doc)  # the root
             bar = heap_scores[0]
+    # Heapsort: the worst kept goes to the end, then the next worst, ...: best first.
+    for last in range(size - 1, 0, -1):
+        worst_score, worst_doc = heap_scores[0], heap_docs[0]
+        _replace_worst(heap_scores, heap_docs, last, heap_scores[last], heap_docs[last])
+        heap_scores[last] = worst_score
+        heap_docs[last] = worst_doc
     return heap_docs[:size], heap_scores[:size], total
+
+
+def _replace_worst(
+    heap_scores: npt.NDArray[np.float64],
+    heap_docs: npt.NDArray[np.uint32],
+    size: int,
+    score: float,
+    doc: int,
+) -> None:
+    """Put (score, doc) in place of the heap's root (its worst) and sift it down.
+
+    Worst = lowest score, then highest doc number. The first `size` entries are the heap.
+    """
+    pos = 0
+    while True:
+        child = 2 * pos + 1
+        if child >= size:
+            break
+        right = child + 1
+        if right < size and (
+            heap_scores[right] < heap_scores[child]
+            or (heap_scores[right] == heap_scores[child] and heap_docs[right] > heap_docs[child])
+        ):
+            child = right
+        if score < heap_scores[child] or (score == heap_scores[child] and doc > heap_docs[child]):
+            break
+        heap_scores[pos] = heap_scores[child]
+        heap_docs[pos] = heap_docs[child]
+        pos = child
+    heap_scores[pos] = score
+    heap_docs[pos] = doc

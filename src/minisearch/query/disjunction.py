@@ -226,8 +226,7 @@ def spans_top(
         boost,
         wanted,
     )
-    order = np.lexsort((found, -scores))
-    return SegmentTop(found[order].astype(np.uint32), scores[order], total)
+    return SegmentTop(found, scores, total)
 
 
 _NO_MASK = np.zeros(0, dtype=bool)
