@@ -166,14 +166,18 @@ def test_words_outside_the_segment_stores_give_the_same_hits(
                 fast = searcher.search(text, k=7, stored_fields=False, syntax=False)
                 assert hits(fast) == hits(general), text
                 assert fast.total == general.total, text
-            spans = [span for word in words._words._entries.values() for span in word[0].spans]
-            stored = [span is not None for span in spans]
+            entries = [entry[0] for entry in words._words._entries.values()]
+            stored = [
+                (n is not None, len(d))
+                for w in entries
+                for n, d in zip(w.numbers, w.docs, strict=True)
+            ]
             if capacity is None:  # the searcher's own stores hold every word of every segment
-                assert all(stored)
-            elif capacity == 0:  # only words absent from a segment fit (empty spans)
-                assert all(span in (None, (0, 0)) for span in spans)
+                assert all(is_stored for is_stored, _ in stored)
+            elif capacity == 0:  # only words absent from a segment fit (no postings)
+                assert not any(is_stored for is_stored, size in stored if size)
             else:  # some words fit, the later ones did not
-                assert any(stored) and not all(stored)
+                assert any(s for s, size in stored if size) and not all(s for s, _ in stored)
     finally:
         index.close()
 
@@ -182,14 +186,20 @@ def test_segment_store_copies_words_in_until_full() -> None:
     store = SegmentStore(5)
     first = store.put(np.array([1, 4], np.uint32), np.array([0.5, 1.5]))
     assert first is not None
-    docs, values, start = first
-    assert start == 0 and docs.tolist() == [1, 4] and values.tolist() == [0.5, 1.5]
+    docs, values, number = first
+    assert number == 0 and docs.tolist() == [1, 4] and values.tolist() == [0.5, 1.5]
     assert np.shares_memory(docs, store.docs) and np.shares_memory(values, store.values)
     assert store.put(np.array([2, 3, 7, 9], np.uint32), np.ones(4)) is None  # 2 + 4 > 5
     second = store.put(np.array([0, 2, 3], np.uint32), np.array([1.0, 2.0, 3.0]))
-    assert second is not None and second[2] == 2 and store.used == 5
+    assert second is not None and second[2] == 1 and store.used == 5
     assert store.docs.tolist() == [1, 4, 0, 2, 3]
     assert store.values.tolist() == [0.5, 1.5, 1.0, 2.0, 3.0]
+    assert store.spans[:2].tolist() == [[0, 2], [2, 5]]
+    # Words past the table's rows get a bigger table; the rows so far stay.
+    empty = np.zeros(0, np.uint32), np.zeros(0)
+    numbers = [store.put(*empty) for _ in range(100)]
+    assert [n[2] for n in numbers if n is not None] == list(range(2, 102))
+    assert store.spans[:3].tolist() == [[0, 2], [2, 5], [5, 5]] and store.words == 102
 
 
 def test_plain_words_recognised() -> None:

@@ -29,26 +29,36 @@ ENTRY_BYTES = 12
 
 
 class SegmentStore:
-    """Append-only doc numbers and weighted values of words, in one pair of arrays."""
+    """Append-only doc numbers and weighted values of words, in one pair of arrays, and
+    each word's ``(start, end)`` there as a row of `spans`, the row being the word's number
+    (a query hands the kernel its words' numbers: one small array, not a row per word)."""
 
-    __slots__ = ("_lock", "docs", "used", "values")
+    __slots__ = ("_lock", "docs", "spans", "used", "values", "words")
 
     def __init__(self, capacity: int) -> None:
         self.docs: _U32 = np.empty(capacity, dtype=np.uint32)
         self.values: _F64 = np.empty(capacity, dtype=np.float64)
+        self.spans: npt.NDArray[np.int64] = np.zeros((64, 2), dtype=np.int64)
         self.used = 0
+        self.words = 0
         self._lock = threading.Lock()  # searchers may be shared by threads
 
     def put(self, docs: _U32, values: _F64) -> tuple[_U32, _F64, int] | None:
-        """Copy one word's postings in: their views in the store and where they start, or
+        """Copy one word's postings in: their views in the store and the word's number, or
         None when they do not fit."""
         size = len(docs)
         with self._lock:
             start = self.used
             if start + size > len(self.docs):
                 return None
-            self.used = start + size
-        end = start + size
-        self.docs[start:end] = docs
-        self.values[start:end] = values
-        return self.docs[start:end], self.values[start:end], start
+            end = self.used = start + size
+            self.docs[start:end] = docs
+            self.values[start:end] = values
+            number = self.words
+            if number == len(self.spans):
+                # A new table, not a resize in place: a query in another thread may hold the
+                # old one, whose rows stay right.
+                self.spans = np.concatenate([self.spans, np.zeros_like(self.spans)])
+            self.spans[number] = start, end
+            self.words = number + 1
+        return self.docs[start:end], self.values[start:end], number

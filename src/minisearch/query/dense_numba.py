@@ -74,6 +74,7 @@ def _dense_top_k(
     docs: npt.NDArray[np.uint32],
     values: npt.NDArray[np.float64],
     spans: npt.NDArray[np.int64],
+    clauses: npt.NDArray[np.int64],
     weights: npt.NDArray[np.float64],
     doc_count: int,
     live: npt.NDArray[np.bool_],
@@ -82,18 +83,19 @@ def _dense_top_k(
 ) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.float64], int]:
     """(best docs, their scores, live match count); `live` is empty when nothing is deleted.
 
-    Clause c's postings are ``docs[spans[c, 0]:spans[c, 1]]`` with their `values`: one
-    concatenation of the clauses, or a store the postings already live in (query/arena.py),
-    which spares copying them per query. The best come back in final order: score
-    descending, then doc number.
+    Clause c's postings are ``docs[start:end]`` with their `values`, where ``start, end`` is
+    row ``clauses[c]`` of `spans`: runs of one concatenation of the clauses, or of a store
+    the postings already live in (query/arena.py), which spares copying them per query.
+    The best come back in final order: score descending, then doc number.
 
     Plain Python that numba compiles; it also runs uncompiled (slowly), which the tests use
     to check the compiled one against.
     """
     acc = np.zeros(doc_count, dtype=np.float64)
-    for clause in range(len(weights)):
+    for clause in range(len(clauses)):
         w = weights[clause]
-        for i in range(spans[clause, 0], spans[clause, 1]):
+        row = clauses[clause]
+        for i in range(spans[row, 0], spans[row, 1]):
             acc[docs[i]] += w * values[i]
     if len(live):
         for doc in range(doc_count):

@@ -194,6 +194,7 @@ def _compiled_top(
         np.concatenate(docs),
         np.concatenate(values),
         spans,
+        np.arange(len(docs)),
         np.array(weights, dtype=np.float64),
         segment,
         wanted,
@@ -206,20 +207,22 @@ def spans_top(
     docs: _U32,
     values: _F64,
     spans: npt.NDArray[np.int64],
+    clauses: npt.NDArray[np.int64],
     weights: _F64,
     segment: SegmentContext,
     wanted: int,
     kernel: Kernel,
     boost: float = 1.0,
 ) -> SegmentTop:
-    """The compiled dense pass over clause c's postings ``docs[spans[c, 0]:spans[c, 1]]``
-    (and their `values`), wherever they are stored: `_dense_top`'s documents, floats and order.
-    """
+    """The compiled dense pass over clause c's postings ``docs[start:end]`` (and their
+    `values`), ``start, end`` being row ``clauses[c]`` of `spans`, wherever the postings are
+    stored: `_dense_top`'s documents, floats and order."""
     live = segment.reader.live_mask
     found, scores, total = dense_kernel(kernel)(
         docs,
         values,
         spans,
+        clauses,
         weights,
         segment.doc_count,
         _NO_MASK if live is None else live,

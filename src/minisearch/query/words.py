@@ -65,12 +65,12 @@ def is_plain_words(text: str) -> bool:
 class WordPostings:
     """One word's clause bound to a snapshot: its weight and, per segment, its documents
     with ``weight * unit value`` each (empty arrays where the segment lacks the word), and
-    their ``(start, end)`` in the segment's store (None where they are not in one)."""
+    its number in the segment's store (None where it is not in one)."""
 
     weight: float
     docs: tuple[_U32, ...]
     weighted: tuple[_F64, ...]
-    spans: tuple[tuple[int, int] | None, ...]
+    numbers: tuple[int | None, ...]
 
     @property
     def nbytes(self) -> int:
@@ -135,7 +135,7 @@ class PlainWords:
         stores = self._segment_stores()
         docs: list[_U32] = []
         weighted: list[_F64] = []
-        spans: list[tuple[int, int] | None] = []
+        numbers: list[int | None] = []
         for segment, store in zip(self._segments, stores, strict=True):
             units = weight.unit_postings(segment)
             values = w * units.values
@@ -143,12 +143,12 @@ class PlainWords:
             if stored is None:
                 docs.append(units.docs)
                 weighted.append(values)
-                spans.append(None)
+                numbers.append(None)
             else:
                 docs.append(stored[0])
                 weighted.append(stored[1])
-                spans.append((stored[2], stored[2] + len(units.docs)))
-        return WordPostings(w, tuple(docs), tuple(weighted), tuple(spans))
+                numbers.append(stored[2])
+        return WordPostings(w, tuple(docs), tuple(weighted), tuple(numbers))
 
     def _segment_stores(self) -> list[SegmentStore | None]:
         """Each segment's store, when the snapshot's tokens fit the byte budget (arena.py)."""
@@ -186,15 +186,16 @@ class PlainWords:
         for i, segment in enumerate(self._segments):
             store = stores[i] if stores is not None else None
             if store is not None:
-                spans = [w.spans[i] for w in words]
-                if None not in spans:
+                numbers = [w.numbers[i] for w in words]
+                if None not in numbers:
                     # The compiled pass reads each word's span of the store: nothing is
                     # copied. The values are weighted already (weights of 1.0).
                     top = spans_top(
                         store.docs,
                         store.values,
-                        np.array(spans, dtype=np.int64),
-                        np.ones(len(spans)),
+                        store.spans,
+                        np.array(numbers, dtype=np.int64),
+                        _ones(len(numbers)),
                         segment,
                         wanted,
                         kernel,
@@ -216,3 +217,11 @@ class PlainWords:
 
 def _by_decreasing_weight(word: WordPostings) -> float:
     return -word.weight
+
+
+_ONES = np.ones(256)
+
+
+def _ones(count: int) -> _F64:
+    """Weights of 1.0: a slice of one array for the usual query (np.ones costs more)."""
+    return _ONES[:count] if count <= len(_ONES) else np.ones(count)
