@@ -374,9 +374,11 @@ class Searcher:
             ranked = self._ranked(weight, wanted)
         parts, total = ranked
         segs, docs, scores = merge_candidates(parts, wanted)
-        hits = self._hits(segs[offset:], docs[offset:], scores[offset:], offset)
+        if offset:
+            segs, docs, scores = segs[offset:], docs[offset:], scores[offset:]
+        hits = self._hits(segs, docs, scores, offset)
         if stored_fields or with_snippets:
-            for hit, seg, doc in zip(hits, segs[offset:], docs[offset:], strict=True):
+            for hit, seg, doc in zip(hits, segs, docs, strict=True):
                 stored = self.segments[seg].stored_fields(doc)
                 hit.fields = stored if stored_fields else {}
                 if weight is not None and with_snippets:
@@ -418,14 +420,9 @@ class Searcher:
         segments = self.segments
         if len(segments) == 1:
             ids = segments[0].external_ids(docs)
-            return [
-                Hit(doc_id, score, rank, {}, {})
-                for doc_id, score, rank in zip(ids, scores, count(offset + 1))
-            ]
-        return [
-            Hit(segments[seg].external_id(doc), score, rank, {}, {})
-            for seg, doc, score, rank in zip(segs, docs, scores, count(offset + 1))
-        ]
+        else:
+            ids = [segments[seg].external_id(doc) for seg, doc in zip(segs, docs, strict=True)]
+        return list(map(Hit, ids, scores, count(offset + 1)))
 
     def _snippets(self, weight: Weight, stored: dict[str, Any]) -> dict[str, list[Fragment]]:
         out = {}
