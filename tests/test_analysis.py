@@ -9,6 +9,7 @@ from itertools import pairwise
 
 import msgpack
 import pytest
+import Stemmer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -22,6 +23,7 @@ from minisearch.analysis import (
     tokenizer,
 )
 from minisearch.analysis import analyzer as analyzer_module
+from minisearch.analysis.filters import TermFilter
 from minisearch.analysis.tokenizer import word_spans, words
 from minisearch.errors import AnalyzerConfigError
 
@@ -383,6 +385,43 @@ def test_terms_and_positions_agree_with_tokens(text: str, config: AnalyzerConfig
     assert all(a.end <= b.start for a, b in pairwise(tokens))
 
 
+@settings(max_examples=300)
+@given(st.lists(st.text(alphabet=st.sampled_from(ALPHABET), max_size=8), max_size=12), configs)
+def test_filter_chain_gives_each_word_the_term_it_gives_it_alone(
+    batch: list[str], config: AnalyzerConfig
+) -> None:
+    """Words are filtered in batches (ASCII ones lowercased joined, accent folding skipped
+    when every stem is ASCII); each word must get the term the chain's definition gives it
+    alone, line breaks and possessives included."""
+    assert TermFilter(config).apply(batch) == [reference_term(word, config) for word in batch]
+
+
+def reference_term(word: str, config: AnalyzerConfig) -> str:
+    """The filter chain of the analysis module's docstring, one word at a time."""
+    stemmer = Stemmer.Stemmer(config.stemmer) if config.stemmer else None
+
+    def normalize(w: str) -> str:
+        if not w.isascii():
+            w = w.replace("’", "'")
+            w = unicodedata.normalize("NFKC", w) if config.nfkc else w
+        w = w.lower() if config.lowercase else w
+        return w[:-2] if config.possessives and w.endswith(("'s", "'S")) else w
+
+    stop = set(stopwords(config.stopwords)) if config.stopwords else set()
+    stop |= {normalize(extra) for extra in config.extra_stopwords}
+    term = normalize(word)
+    if term in stop or not config.min_token_length <= len(term) <= config.max_token_length:
+        return ""
+    stem = stemmer.stemWord(term) if stemmer else term
+    if not config.fold_accents:
+        return stem
+    decomposed = unicodedata.normalize("NFKD", stem)
+    bare = unicodedata.normalize(
+        "NFC", "".join(c for c in decomposed if not unicodedata.combining(c))
+    )
+    return stemmer.stemWord(bare) if stemmer and bare != stem else bare
+
+
 @given(texts)
 def test_positions_count_every_surface_word(text: str) -> None:
     spans = list(word_spans(text))
@@ -399,7 +438,7 @@ ASCII_ALPHABET = [*"aZ09 '-.,_\n\t"]
     | st.text(alphabet=st.characters(max_codepoint=0x7F), max_size=40)
 )
 def test_the_ascii_pattern_finds_the_general_patterns_tokens(text: str) -> None:
-    general = [(m.group(), m.span()) for m in tokenizer._TOKEN_RE.finditer(text)]
+    general = [(m.group(), m.span()) for m in tokenizer._token_re().finditer(text)]
     ascii_only = [(m.group(), m.span()) for m in tokenizer._ASCII_TOKEN_RE.finditer(text)]
     assert ascii_only == general
     assert [(w, (a, b)) for w, a, b in word_spans(text)] == general

@@ -79,23 +79,32 @@ class TermFilter:
             word = strip_possessive(word)
         return word
 
-    def _keep(self, word: str) -> bool:
-        config = self._config
-        return (
-            word not in self._stop
-            and config.min_token_length <= len(word) <= config.max_token_length
-        )
+    def _normalize_all(self, words: list[str]) -> list[str]:
+        """`_normalize` of each word. ASCII words (most) only need lowercasing and the
+        possessive strip: lowercasing them joined is one call instead of one per word."""
+        joined = "\n".join(words)
+        if not joined.isascii():
+            return [self._normalize(word) for word in words]
+        if self._config.lowercase:
+            lowered = joined.lower().split("\n")
+            # Unless a word held a line break, which splits it too.
+            words = lowered if len(lowered) == len(words) else [word.lower() for word in words]
+        if self._config.possessives and "'" in joined:
+            words = [strip_possessive(word) for word in words]
+        return words
 
     def apply(self, words: Iterable[str]) -> list[str]:
         """The term of each word, in order; "" for a word the filters remove."""
-        prepared = [self._normalize(word) for word in words]
-        keep = [self._keep(word) for word in prepared]
+        prepared = self._normalize_all(list(words))
+        stop = self._stop
+        shortest, longest = self._config.min_token_length, self._config.max_token_length
+        keep = [word not in stop and shortest <= len(word) <= longest for word in prepared]
         kept = list(compress(prepared, keep))
         stemmer = self._stemmer
         if stemmer is not None and kept:
             with self._lock:
                 kept = stemmer.stemWords(kept)
-        if self._config.fold_accents:
+        if self._config.fold_accents and not "".join(kept).isascii():
             folded = [fold_accents(word) for word in kept]
             if stemmer is not None:
                 # A stemmer that does not know the accents left them in the stem; stem the

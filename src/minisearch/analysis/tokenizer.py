@@ -14,6 +14,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +30,7 @@ class Token:
 # Every combining mark (Unicode 14 and 15, Python 3.11-3.13) lies in U+0300..U+1E94A or
 # U+E0100..U+E01EF (variation selectors). Scanned without the blocks that hold only
 # ideographs, syllables, surrogates or private use (CJK, Hangul, Tangut), which are most of
-# those code points: importing the tokenizer (every command does) stays fast.
+# those code points: the first non-ASCII text to tokenize does not wait for a full scan.
 # tests/test_analysis.py checks the result against a scan of every code point.
 _MARK_PLANES = (
     range(0x0300, 0x3400),
@@ -55,12 +56,19 @@ def _mark_class() -> str:
     return "[" + "".join(f"\\U{lo:08x}-\\U{hi:08x}" for lo, hi in ranges) + "]"
 
 
-# The lookaheads only skip work: marks are tried after a non-ASCII character, joiners
-# before one of the joining characters (a large class costs a scan of its ranges).
-_WORD = rf"[^\W_]+(?:(?=[^\x00-\x7f]){_mark_class()}+[^\W_]*)*"
-_TOKEN_RE = re.compile(
-    rf"{_WORD}(?:(?=['’\u200c\u200d.,])(?:['’\u200c\u200d]{_WORD}|(?<=\d)[.,](?=\d){_WORD}))*"
-)
+@cache
+def _token_re() -> re.Pattern[str]:
+    """The general pattern, built when non-ASCII text first comes: scanning for the marks
+    and compiling the result take a command-line search (ASCII, usually) ~70 ms otherwise.
+
+    The lookaheads only skip work: marks are tried after a non-ASCII character, joiners
+    before one of the joining characters (a large class costs a scan of its ranges).
+    """
+    word = rf"[^\W_]+(?:(?=[^\x00-\x7f]){_mark_class()}+[^\W_]*)*"
+    return re.compile(
+        rf"{word}(?:(?=['’\u200c\u200d.,])(?:['’\u200c\u200d]{word}|(?<=\d)[.,](?=\d){word}))*"
+    )
+
 
 # The same tokens for ASCII text, where there are no marks or non-ASCII joiners to look for:
 # a quarter less time per word than the general pattern (most indexed text is ASCII, and
@@ -72,7 +80,7 @@ _ASCII_TOKEN_RE = re.compile(
 
 
 def _pattern(text: str) -> re.Pattern[str]:
-    return _ASCII_TOKEN_RE if text.isascii() else _TOKEN_RE
+    return _ASCII_TOKEN_RE if text.isascii() else _token_re()
 
 
 def words(text: str) -> list[str]:

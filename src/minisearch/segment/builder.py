@@ -157,7 +157,9 @@ class SegmentBuilder:
     def _learn_words(self, buffer: _TextFieldBuffer, surface: list[str]) -> None:
         """Give the surface words `buffer` has not seen their term ordinals (or -1)."""
         ids_of, vocab = buffer.surface_ids, buffer.vocab
-        missing = [word for word in dict.fromkeys(surface) if word not in ids_of]
+        # In any order (a set difference runs in C): ordinals only group postings, and terms
+        # are written in sorted order whatever their ordinals.
+        missing = list(set(surface).difference(ids_of))
         for word, term in zip(missing, self.analyzer.terms_of_words(missing), strict=True):
             tid = -1
             if term:
