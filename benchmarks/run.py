@@ -31,6 +31,7 @@ from engines import ENGINES, MinisearchEngine, create_engine
 from measure import (
     EngineRun,
     collect_run,
+    compile_minisearch,
     evaluate,
     measure_builds,
     measure_cli,
@@ -188,6 +189,7 @@ def meta(args: argparse.Namespace, timestamp: str) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     pin_single_thread()
+    compile_minisearch()  # new processes (probes, the CLI) load bytecode, as when installed
     names = [n.strip() for n in args.engines.split(",") if n.strip()]
     unknown = [n for n in names if n not in ENGINES]
     if unknown:
