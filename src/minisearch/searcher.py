@@ -394,7 +394,7 @@ class Searcher:
         terms = self.analyzer.terms(text)
         if not self._words.applies(len(terms), self.strategy == "dense"):
             return None
-        words = self._words.postings(weighted, terms)
+        words = self._words.postings(weighted, terms, self.kernel)
         if words is None:
             return None
         return self._words.top_k(words, wanted, self.kernel)

@@ -3,10 +3,10 @@
 The compiled dense pass (dense_numba.py) takes a few microseconds per query on a small
 segment; copying the query's words into one array for it (two `np.concatenate` calls over
 arrays scattered across the heap) took two to three times that. Words bound to a small
-snapshot are therefore copied once, when bound, into their segment's store, and the kernel
-reads each word's span of the store in place. The numpy path reads the same postings, as views
-of the store (it concatenates them for `np.bincount` either way); a store costs it the copy of
-the doc numbers, 4 bytes a posting, which the cache of unit postings holds too.
+snapshot for that kernel are therefore copied once, when bound, into their segment's store,
+and the kernel reads each word's span of the store in place. Words bound for the numpy path
+stay out of it: it concatenates them for `np.bincount` either way, and the store would cost it
+a copy of the doc numbers that the cache of unit postings holds too.
 
 Capacity: a word's postings in a segment are at most its documents in each of the searched
 fields, so all the words of one snapshot hold at most the segment's tokens over its text

@@ -6,9 +6,9 @@ takes each clause's unit values from the memo and multiplies them by the weights
 about as much Python as the scoring itself on a small collection. Here a word's weighted
 postings (``weight * unit value`` for each document of each segment) are made once per
 snapshot and kept, within a byte budget, so a query costs its analysis, a dictionary lookup
-per word and the dense pass of disjunction.py over each segment. On a snapshot small enough,
-they are kept in one store per segment (arena.py), which the compiled dense pass reads in
-place.
+per word and the dense pass of disjunction.py over each segment. For the compiled kernel, on
+a snapshot small enough, they are kept in one store per segment (arena.py), which the
+compiled dense pass reads in place.
 
 The hits are the general path's, float for float and in the same order: the same clauses in
 the same order (`create_weight` sorts them by decreasing weight, stably, as `sorted` does
@@ -102,9 +102,12 @@ class PlainWords:
         self._field_numbers: dict[FieldWeights, int] = {}
         self._stores: list[SegmentStore | None] | None = None  # made at the first bind
 
-    def postings(self, fields: FieldWeights, terms: Sequence[str]) -> list[WordPostings] | None:
+    def postings(
+        self, fields: FieldWeights, terms: Sequence[str], kernel: Kernel
+    ) -> list[WordPostings] | None:
         """Each term's bound clause over `fields` (BM25F when several), in the order the
-        general path adds them; None when one of them needs the general path."""
+        general path adds them; None when one of them needs the general path. Words bound for
+        a compiled `kernel` go to the segment stores, which only that kernel reads."""
         words = []
         cache = self._words
         number = self._field_numbers.setdefault(fields, len(self._field_numbers))
@@ -114,7 +117,7 @@ class PlainWords:
             if word is None:
                 if key in cache:
                     return None
-                word = self._bind(fields, term)
+                word = self._bind(fields, term, compiled=kernel != "numpy")
                 cache.put(key, word, 0 if word is None else word.nbytes)
                 if word is None:
                     return None
@@ -122,7 +125,7 @@ class PlainWords:
         words.sort(key=_by_decreasing_weight)  # stable, like create_weight's order
         return words
 
-    def _bind(self, fields: FieldWeights, term: str) -> WordPostings | None:
+    def _bind(self, fields: FieldWeights, term: str, compiled: bool) -> WordPostings | None:
         clause: Query
         if len(fields) == 1:
             clause = TermQuery(fields[0][0], term, fields[0][1])
@@ -132,7 +135,7 @@ class PlainWords:
         if not isinstance(weight, TermWeight | CombinedFieldWeight) or not is_term_clause(weight):
             return None
         w = weight.weight
-        stores = self._segment_stores()
+        stores = self._segment_stores() if compiled else [None] * len(self._segments)
         docs: list[_U32] = []
         weighted: list[_F64] = []
         numbers: list[int | None] = []
@@ -185,31 +188,26 @@ class PlainWords:
         stores = self._stores if kernel != "numpy" else None
         for i, segment in enumerate(self._segments):
             store = stores[i] if stores is not None else None
-            if store is not None:
-                numbers = [w.numbers[i] for w in words]
-                if None not in numbers:
-                    # The compiled pass reads each word's span of the store: nothing is
-                    # copied. The values are weighted already (weights of 1.0).
-                    top = spans_top(
-                        store.docs,
-                        store.values,
-                        store.spans,
-                        np.array(numbers, dtype=np.int64),
-                        _ones(len(numbers)),
-                        segment,
-                        wanted,
-                        kernel,
-                    )
-                    if top.total:
-                        total += top.total
-                        parts.append(Candidates(i, top.docs, top.scores))
+            if store is not None and None not in (numbers := [w.numbers[i] for w in words]):
+                # The compiled pass reads each word's span of the store: nothing is copied.
+                # The values are weighted already (weights of 1.0).
+                top = spans_top(
+                    store.docs,
+                    store.values,
+                    store.spans,
+                    np.array(numbers, dtype=np.int64),
+                    _ones(len(numbers)),
+                    segment,
+                    wanted,
+                    kernel,
+                )
+            else:
+                present = [w for w in words if len(w.docs[i])]
+                if not present:
                     continue
-            present = [w for w in words if len(w.docs[i])]
-            if not present:
-                continue
-            docs = [w.docs[i] for w in present]
-            weighted = [w.weighted[i] for w in present]
-            top = sum_top(docs, weighted, None, segment, wanted, kernel=kernel)
+                docs = [w.docs[i] for w in present]
+                weighted = [w.weighted[i] for w in present]
+                top = sum_top(docs, weighted, None, segment, wanted, kernel=kernel)
             total += top.total
             parts.append(Candidates(i, top.docs, top.scores))
         return parts, total
