@@ -426,25 +426,3 @@ class _GatedExecutor(Executor):
             return fn(*args, **kwargs)
 
         return self.pool.submit(gated)
-
-
-def test_single_posting_fast_path_is_byte_identical() -> None:
-    """The builder encodes terms seen once without numpy; the bytes must be encode_term's."""
-    import numpy as np
-
-    from minisearch.postings import encode_term
-    from minisearch.segment.builder import _single_posting
-
-    rng = random.Random(1)
-    edges = [0, 1, 255, 256, 65535, 65536, 2**32 - 1]
-    for _ in range(3000):
-        doc = rng.choice([*edges, rng.randrange(2**32)])
-        length = rng.choice([1, 255, 256, 65536, rng.randrange(1, 2**32)])
-        pos = rng.choice([None, *edges, rng.randrange(2**32)])
-        want = encode_term(
-            np.array([doc], dtype=np.uint32),
-            np.array([1], dtype=np.int64),
-            np.array([length], dtype=np.uint32),
-            None if pos is None else np.array([pos], dtype=np.int64),
-        )
-        assert _single_posting(doc, length, pos) == want, (doc, length, pos)

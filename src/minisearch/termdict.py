@@ -53,25 +53,48 @@ _COLUMNS: dict[str, str] = {
 
 @dataclass(slots=True)
 class FieldTermsBuilder:
-    """Accumulates one field's dictionary while the postings are written in term order."""
+    """Accumulates one field's dictionary while the postings are written in term order:
+    a term at a time (`append`) or many at once (`extend`), in that order."""
 
     terms: list[str]
-    columns: dict[str, list[int]]
+    columns: dict[str, list[int]]  # appended, not yet in `blocks`
+    blocks: dict[str, list[npt.NDArray[np.uint64]]]
 
     @classmethod
     def empty(cls) -> FieldTermsBuilder:
-        return cls([], {name: [] for name in _COLUMNS})
+        return cls([], {name: [] for name in _COLUMNS}, {name: [] for name in _COLUMNS})
 
     def append(self, term: str, entry: TermEntry) -> None:
         self.terms.append(term)
         for name in _COLUMNS:
             self.columns[name].append(getattr(entry, name))
 
+    def extend(self, terms: Sequence[str], columns: Mapping[str, npt.NDArray[np.uint64]]) -> None:
+        """Append `terms`, whose entries are the rows of `columns` (one array per field of
+        `TermEntry`)."""
+        self._close_columns()
+        self.terms.extend(terms)
+        for name in _COLUMNS:
+            if len(columns[name]) != len(terms):
+                raise ValueError(f"{len(columns[name])} {name} values for {len(terms)} terms")
+            self.blocks[name].append(columns[name])
+
+    def _close_columns(self) -> None:
+        for name, values in self.columns.items():
+            if values:
+                self.blocks[name].append(np.asarray(values, dtype=np.uint64))
+                values.clear()
+
+    def _column(self, name: str) -> npt.NDArray[np.uint64]:
+        blocks = self.blocks[name]
+        return np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.uint64)
+
     def to_body(self) -> dict[str, Any]:
+        self._close_columns()
         body = pack_strings(self.terms)
         body["block_prefixes"] = _prefixes(self.terms[::PREFIX_BLOCK]).tobytes()
         for name in _COLUMNS:  # each at the width that takes the fewest bytes (packed.py)
-            values = np.asarray(self.columns[name], dtype=np.uint64)
+            values = self._column(name).astype(np.uint64, copy=False)
             if name == "offset":  # ascending: the gaps between records are small numbers
                 name, values = "offset_gaps", np.diff(values, prepend=np.uint64(0))
             if name == "flags":  # 20 bits, but few distinct values: a table and a code each
@@ -81,7 +104,7 @@ class FieldTermsBuilder:
             # Nearly every term occurs once per document: stored as what exceeds that, the
             # two tf columns are zeros but for a few exceptions, which take no bytes per term.
             if name == "total_term_freq":
-                doc_freqs = np.asarray(self.columns["doc_freq"], dtype=np.uint64)
+                doc_freqs = self._column("doc_freq").astype(np.uint64, copy=False)
                 name, values = "ttf_minus_df", values - doc_freqs
             if name == "max_tf":
                 name, values = "max_tf_minus_1", values - np.uint64(1)

@@ -21,22 +21,16 @@ from typing import Any
 import numpy as np
 from pyroaring import BitMap
 
-from .. import bitpack, codec
+from .. import codec
 from ..analysis import Analyzer, AnalyzerConfig
+from ..codec import Buffer
 from ..packed import pack_strings
-from ..postings import (
-    _POS_BITS_SHIFT,
-    _POS_SHIFT,
-    PACKED,
-    RAW_DOCS,
-    TermEntry,
-    encode_term,
-    position_deltas,
-)
+from ..postings import TermEntry, encode_term, position_deltas
 from ..schema import FieldKind, Schema, keyword_values
 from ..storage import fsync_dir, write_durable
 from ..termdict import FieldTermsBuilder
 from .meta import LENGTH_SUMS, Component, FileInfo, SegmentMeta, new_segment_id
+from .short_terms import TermColumns, encode_terms
 
 
 class _TextFieldBuffer:
@@ -173,7 +167,7 @@ class SegmentBuilder:
     def write(self, index_dir: Path, segment_id: str | None = None) -> SegmentMeta:
         """Write the segment's files durably under ``index_dir/seg-<id>/``."""
         seg_id = segment_id or new_segment_id()
-        postings_chunks: list[bytes] = []
+        postings_chunks: list[Buffer] = []
         offset = 0
         terms_body: dict[str, Any] = {}
         norms_body: dict[str, Any] = {}
@@ -277,17 +271,12 @@ def write_segment(
 
 def _invert_text(
     buffer: _TextFieldBuffer, lengths: np.ndarray[Any, Any], with_positions: bool, offset: int
-) -> tuple[FieldTermsBuilder, list[bytes], int]:
-    """Group the flat (term, doc, position) arrays by term and encode each term's postings.
-
-    The per-term statistics are computed for all terms at once (reductions over the term
-    boundaries); terms occurring once in the segment (most of a large vocabulary) get their
-    record from `_single_posting` without numpy, the others from `encode_term`.
-    """
+) -> tuple[FieldTermsBuilder, list[Buffer], int]:
+    """Group the flat (term, doc, position) arrays by term and encode every term's postings
+    (`encode_terms`: the short ones all at once, with array operations)."""
     builder = FieldTermsBuilder.empty()
-    chunks: list[bytes] = []
     if not buffer.vocab:
-        return builder, chunks, offset
+        return builder, [], offset
     # Peak memory is the point here (a segment is as large as the budget lets it be): the
     # sorted columns are freed as soon as what follows no longer needs them, and nothing
     # per posting becomes a Python object.
@@ -311,70 +300,23 @@ def _invert_text(
         del positions
     del order
     pair_tf = np.diff(np.append(pair_starts, n))
-    pair_len = lengths[pair_doc]
-    term_starts = np.flatnonzero(np.diff(pair_tid, prepend=-1))
-    term_ends = np.append(term_starts[1:], len(pair_tid))
-    # Per-term statistics, all terms at once.
-    total_tf = np.add.reduceat(pair_tf, term_starts).tolist()
-    max_tf = np.maximum.reduceat(pair_tf, term_starts).tolist()
-    min_len = np.minimum.reduceat(pair_len, term_starts).tolist()
-    first_doc = pair_doc[term_starts].tolist()
-    first_len = pair_len[term_starts].tolist()
-    first_pos = deltas[pair_starts[term_starts]].tolist() if deltas is not None else None
-    pos_bounds = np.append(pair_starts, n)
-    pos_lo = pos_bounds[term_starts].tolist()
-    pos_hi = pos_bounds[term_ends].tolist()
-    del pos_bounds, pair_starts
-    starts = term_starts.tolist()
-    ends = term_ends.tolist()
+    term_starts = np.append(np.flatnonzero(np.diff(pair_tid, prepend=-1)), len(pair_tid))
+    pos_starts = np.append(pair_starts, n)[term_starts] if deltas is not None else None
     by_ordinal = {tid: term for term, tid in buffer.vocab.items()}
-    term_of = [by_ordinal[tid] for tid in pair_tid[term_starts].tolist()]
-    for i in sorted(range(len(starts)), key=term_of.__getitem__):
-        lo, hi = starts[i], ends[i]
-        if hi - lo == 1 and total_tf[i] == 1:
-            record, docs_len, flags = _single_posting(
-                first_doc[i], first_len[i], first_pos[i] if first_pos is not None else None
-            )
-        else:
-            pos = deltas[pos_lo[i] : pos_hi[i]] if deltas is not None else None
-            record, docs_len, flags = encode_term(
-                pair_doc[lo:hi], pair_tf[lo:hi], pair_len[lo:hi], pos
-            )
-        entry = TermEntry(
-            doc_freq=hi - lo,
-            total_term_freq=total_tf[i],
-            offset=offset,
-            docs_len=docs_len,
-            flags=flags,
-            max_tf=max_tf[i],
-            min_len=min_len[i],
-        )
-        builder.append(term_of[i], entry)
-        chunks.append(record)
-        offset += len(record)
-    return builder, chunks, offset
-
-
-def _single_posting(doc: int, length: int, position: int | None) -> tuple[bytes, int, int]:
-    """`encode_term` of one document with tf 1, byte for byte, without numpy."""
-    # docs: raw u32 (<= 4 documents are always raw); tf - 1 = 0 takes no bytes; block max
-    # tf 1 as u8; block min length at its smallest byte width; the single position
-    # (absolute) in as many bits as it needs (one value: its own little-endian bytes).
-    len_code = codec.width_code(length)
-    record = doc.to_bytes(4, "little") + b"\x01" + length.to_bytes(1 << len_code, "little")
-    flags = RAW_DOCS | PACKED | len_code << _POS_SHIFT
-    if position is not None:
-        width = bitpack.width_for(position)
-        flags |= width << _POS_BITS_SHIFT
-        record += position.to_bytes(bitpack.packed_size(1, width), "little")
-    return record, 4, flags
+    term_of = [by_ordinal[tid] for tid in pair_tid[term_starts[:-1]].tolist()]
+    del pair_tid, pair_starts
+    columns = TermColumns(pair_doc, pair_tf, lengths[pair_doc], term_starts, deltas, pos_starts)
+    sorted_terms = np.array(sorted(range(len(term_of)), key=term_of.__getitem__), dtype=np.int64)
+    encoded = encode_terms(columns, sorted_terms, offset)
+    builder.extend([term_of[t] for t in sorted_terms.tolist()], encoded.columns)
+    return builder, [encoded.data.data], offset + len(encoded.data)
 
 
 def _invert_keywords(
     postings: Mapping[str, list[int]], offset: int
-) -> tuple[FieldTermsBuilder, list[bytes], int]:
+) -> tuple[FieldTermsBuilder, list[Buffer], int]:
     builder = FieldTermsBuilder.empty()
-    chunks: list[bytes] = []
+    chunks: list[Buffer] = []
     for value in sorted(postings):
         docs = np.asarray(postings[value], dtype=np.uint32)
         ones = np.ones(len(docs), dtype=np.uint32)
