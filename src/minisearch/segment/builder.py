@@ -14,7 +14,6 @@ import array
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from itertools import compress, count, repeat
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,7 @@ from .. import codec
 from ..analysis import Analyzer, AnalyzerConfig
 from ..codec import Buffer
 from ..packed import pack_strings
-from ..postings import TermEntry, encode_term, position_deltas
+from ..postings import TermEntry, U32Array, encode_term, position_deltas
 from ..schema import FieldKind, Schema, keyword_values
 from ..storage import fsync_dir, write_durable
 from ..termdict import FieldTermsBuilder
@@ -33,16 +32,58 @@ from .meta import LENGTH_SUMS, Component, FileInfo, SegmentMeta, new_segment_id
 from .short_terms import TermColumns, encode_terms
 
 
-class _TextFieldBuffer:
-    __slots__ = ("docs", "lengths", "positions", "surface_ids", "term_ids", "vocab")
+class _SurfaceOrdinals(dict[str, int]):
+    """Surface word -> its term's ordinal (-1: the analyzer drops it).
+
+    Looking up a word not seen yet gives -2 and notes the word in `unseen`, so a document's
+    words are mapped in one pass at C speed and only the new ones (a few per document, most
+    of them in most documents of a large vocabulary) take a Python step.
+    """
+
+    __slots__ = ("unseen",)
 
     def __init__(self) -> None:
-        self.vocab: dict[str, int] = {}  # term -> ordinal
-        self.surface_ids: dict[str, int] = {}  # surface word -> its term's ordinal, -1: dropped
-        self.term_ids = array.array("I")
-        self.docs = array.array("I")
-        self.positions = array.array("I")
-        self.lengths = array.array("I")
+        super().__init__()
+        self.unseen: list[str] = []
+
+    def __missing__(self, word: str) -> int:
+        self.unseen.append(word)
+        return -2
+
+
+class _TextFieldBuffer:
+    """One text field's tokens as added: a term ordinal per surface token (-1 where the
+    analyzer drops the word) and a token count per document. Doc numbers, positions and
+    field lengths follow from those two at write time, with array operations, so adding a
+    document costs one `extend` of its ordinals rather than a Python step per token."""
+
+    __slots__ = ("surface_ids", "term_ids", "token_counts", "vocab")
+
+    def __init__(self) -> None:
+        self.vocab: dict[str, int] = {}  # term -> ordinal, given in insertion order
+        self.surface_ids = _SurfaceOrdinals()
+        self.term_ids = array.array("i")
+        self.token_counts = array.array("I")
+
+    def kept_tokens(
+        self, with_positions: bool
+    ) -> tuple[U32Array, U32Array, U32Array | None, U32Array]:
+        """(term ordinals, doc numbers, positions or None) of the kept tokens in the order
+        added, and each document's field length (its kept tokens)."""
+        counts = np.frombuffer(self.token_counts, dtype=np.uint32)
+        ordinals = np.frombuffer(self.term_ids, dtype=np.int32)
+        keep = ordinals >= 0
+        doc_of_token = np.repeat(np.arange(len(counts), dtype=np.uint32), counts)
+        docs = doc_of_token[keep]
+        del doc_of_token
+        lengths = np.bincount(docs, minlength=len(counts)).astype(np.uint32)
+        positions: U32Array | None = None
+        if with_positions:  # a token's place among its document's surface tokens
+            first = np.cumsum(counts, dtype=np.int64) - counts
+            places = np.arange(len(ordinals), dtype=np.int64)
+            places -= np.repeat(first, counts)
+            positions = places[keep].astype(np.uint32)
+        return ordinals[keep].view(np.uint32), docs, positions, lengths
 
 
 class SegmentBuilder:
@@ -117,8 +158,8 @@ class SegmentBuilder:
                 docs.append(number)
                 values.append(value)
         for buffer in self._text.values():
-            if len(buffer.lengths) < number + 1:
-                buffer.lengths.append(0)
+            if len(buffer.token_counts) < number + 1:
+                buffer.token_counts.append(0)
         packed = codec.pack(stored)
         self._stored.append(packed)
         self._bytes += len(packed) + 64
@@ -134,26 +175,20 @@ class SegmentBuilder:
         buffer = self._text[name]
         surface = self.analyzer.surface_words(text)
         ids_of = buffer.surface_ids
-        try:
+        tids = list(map(ids_of.__getitem__, surface))
+        if ids_of.unseen:
+            self._learn_words(buffer)
             tids = list(map(ids_of.__getitem__, surface))
-        except KeyError:
-            self._learn_words(buffer, surface)
-            tids = list(map(ids_of.__getitem__, surface))
-        keep = [tid >= 0 for tid in tids]
-        before = len(buffer.term_ids)
-        buffer.term_ids.extend(compress(tids, keep))
-        buffer.positions.extend(compress(count(), keep))
-        kept = len(buffer.term_ids) - before
-        buffer.docs.extend(repeat(number, kept))
-        buffer.lengths.append(kept)
-        self._bytes += 12 * kept
+        buffer.term_ids.extend(tids)
+        buffer.token_counts.append(len(tids))
+        # 4 bytes held per token, and as many again in the arrays `write` makes from them.
+        self._bytes += 8 * len(tids)
 
-    def _learn_words(self, buffer: _TextFieldBuffer, surface: list[str]) -> None:
-        """Give the surface words `buffer` has not seen their term ordinals (or -1)."""
+    def _learn_words(self, buffer: _TextFieldBuffer) -> None:
+        """Give the words `buffer` has just met for the first time their term ordinals."""
         ids_of, vocab = buffer.surface_ids, buffer.vocab
-        # In any order (a set difference runs in C): ordinals only group postings, and terms
-        # are written in sorted order whatever their ordinals.
-        missing = list(set(surface).difference(ids_of))
+        missing = list(dict.fromkeys(ids_of.unseen))
+        ids_of.unseen.clear()
         for word, term in zip(missing, self.analyzer.terms_of_words(missing), strict=True):
             tid = -1
             if term:
@@ -173,13 +208,14 @@ class SegmentBuilder:
         norms_body: dict[str, Any] = {}
         length_sums: dict[str, int] = {}
         for name, buffer in self._text.items():
-            lengths = np.frombuffer(buffer.lengths, dtype=np.uint32)
+            term_ids, docs, positions, lengths = buffer.kept_tokens(self._positions[name])
             code, data = codec.encode_uints(lengths)
             norms_body[name] = [code, data]
             length_sums[name] = int(lengths.sum(dtype=np.int64))
             field_terms, chunks, offset = _invert_text(
-                buffer, lengths, self._positions[name], offset
+                buffer.vocab, term_ids, docs, positions, lengths, offset
             )
+            del term_ids, docs, positions
             terms_body[name] = field_terms.to_body()
             postings_chunks.extend(chunks)
         for name, keyword_postings in self._keywords.items():
@@ -270,20 +306,31 @@ def write_segment(
 
 
 def _invert_text(
-    buffer: _TextFieldBuffer, lengths: np.ndarray[Any, Any], with_positions: bool, offset: int
+    vocab: Mapping[str, int],
+    term_ids: U32Array,
+    docs: U32Array,
+    positions: U32Array | None,
+    lengths: U32Array,
+    offset: int,
 ) -> tuple[FieldTermsBuilder, list[Buffer], int]:
-    """Group the flat (term, doc, position) arrays by term and encode every term's postings
-    (`encode_terms`: the short ones all at once, with array operations)."""
+    """Group the kept tokens (term ordinal, doc, position) by term and encode every term's
+    postings (`encode_terms`: the short ones all at once, with array operations)."""
     builder = FieldTermsBuilder.empty()
-    if not buffer.vocab:
+    if not len(term_ids):
         return builder, [], offset
     # Peak memory is the point here (a segment is as large as the budget lets it be): the
     # sorted columns are freed as soon as what follows no longer needs them, and nothing
     # per posting becomes a Python object.
-    order = np.argsort(np.frombuffer(buffer.term_ids, dtype=np.uint32), kind="stable")
-    tids = np.frombuffer(buffer.term_ids, dtype=np.uint32)[order]
-    docs = np.frombuffer(buffer.docs, dtype=np.uint32)[order]
-    n = len(tids)
+    # Grouped by term, in the order added within a term (doc, then position): sorting the
+    # keys (ordinal, index) takes two thirds of the time of a stable argsort of the ordinals.
+    n = len(term_ids)
+    keys = term_ids.astype(np.uint64) << np.uint64(32)
+    keys |= np.arange(n, dtype=np.uint64)
+    keys.sort()
+    tids = (keys >> np.uint64(32)).astype(np.uint32)
+    order = (keys & np.uint64(0xFFFF_FFFF)).astype(np.intp)
+    del keys
+    docs = docs[order]
     new_pair = np.empty(n, dtype=bool)
     new_pair[0] = True
     np.not_equal(tids[1:], tids[:-1], out=new_pair[1:])
@@ -294,17 +341,18 @@ def _invert_text(
     pair_doc = docs[pair_starts]
     del tids, docs
     deltas = None
-    if with_positions:
-        positions = np.frombuffer(buffer.positions, dtype=np.uint32)[order]
-        deltas = position_deltas(positions, pair_starts)
+    if positions is not None:
+        deltas = position_deltas(positions[order], pair_starts)
         del positions
     del order
     pair_tf = np.diff(np.append(pair_starts, n))
     term_starts = np.append(np.flatnonzero(np.diff(pair_tid, prepend=-1)), len(pair_tid))
     pos_starts = np.append(pair_starts, n)[term_starts] if deltas is not None else None
-    by_ordinal = {tid: term for term, tid in buffer.vocab.items()}
-    term_of = [by_ordinal[tid] for tid in pair_tid[term_starts[:-1]].tolist()]
-    del pair_tid, pair_starts
+    term_of = list(vocab)  # ordinals are given in insertion order
+    present = pair_tid[term_starts[:-1]]
+    if len(present) < len(term_of):  # a term whose every posting is gone
+        term_of = [term_of[tid] for tid in present.tolist()]
+    del pair_tid, pair_starts, present
     columns = TermColumns(pair_doc, pair_tf, lengths[pair_doc], term_starts, deltas, pos_starts)
     sorted_terms = np.array(sorted(range(len(term_of)), key=term_of.__getitem__), dtype=np.int64)
     encoded = encode_terms(columns, sorted_terms, offset)
