@@ -79,10 +79,10 @@ class _TextFieldBuffer:
         lengths = np.bincount(docs, minlength=len(counts)).astype(np.uint32)
         positions: U32Array | None = None
         if with_positions:  # a token's place among its document's surface tokens
-            first = np.cumsum(counts, dtype=np.int64) - counts
-            places = np.arange(len(ordinals), dtype=np.int64)
+            first = (np.cumsum(counts, dtype=np.int64) - counts).astype(np.uint32)
+            places = np.arange(len(ordinals), dtype=np.uint32)
             places -= np.repeat(first, counts)
-            positions = places[keep].astype(np.uint32)
+            positions = places[keep]
         return ordinals[keep].view(np.uint32), docs, positions, lengths
 
 
@@ -181,8 +181,9 @@ class SegmentBuilder:
             tids = list(map(ids_of.__getitem__, surface))
         buffer.term_ids.extend(tids)
         buffer.token_counts.append(len(tids))
-        # 4 bytes held per token, and as many again in the arrays `write` makes from them.
-        self._bytes += 8 * len(tids)
+        # Counted as 12 bytes per kept token (a dropped one holds 4), as when the doc number
+        # and position were held too: `write` makes those arrays from the ordinals.
+        self._bytes += 12 * (len(tids) - tids.count(-1))
 
     def _learn_words(self, buffer: _TextFieldBuffer) -> None:
         """Give the words `buffer` has just met for the first time their term ordinals."""
