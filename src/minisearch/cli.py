@@ -20,11 +20,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from .index import Index
 
 DEFAULT_INDEX = ".minisearch"
@@ -37,8 +36,40 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class LazyConsole:
+    """Standard output or error: plain lines (`line`), or a rich `Console` made on first use.
+
+    Importing rich costs ~30 ms of every command's start; JSON output and error messages are
+    plain lines and do without it.
+    """
+
+    def __init__(self, *, stderr: bool = False) -> None:
+        self._stderr = stderr
+        self._console: Console | None = None
+
+    def line(self, text: str) -> None:
+        """`text` as it is, on a line of its own."""
+        print(text, file=sys.stderr if self._stderr else sys.stdout)
+
+    @property
+    def console(self) -> Console:
+        if self._console is None:
+            from rich.console import Console
+
+            width = None if self._stderr or sys.stdout.isatty() else 160
+            self._console = Console(
+                stderr=self._stderr, highlight=False, soft_wrap=True, width=width
+            )
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:  # print, is_terminal, ...
+        return getattr(self.console, name)
+
+
+out = LazyConsole()
+err = LazyConsole(stderr=True)
 
 
 def default_index() -> Path:
@@ -58,7 +89,7 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable JSON 
 
 
 def fail(message: str) -> typer.Exit:
-    err.print(f"minisearch: error: {message}", markup=False)
+    err.line(f"minisearch: error: {message}")
     return typer.Exit(code=1)
 
 
@@ -146,7 +177,7 @@ def index_command(
             workers=workers,
         )
     if as_json:
-        out.print(json.dumps(summary.to_dict()), markup=False)
+        out.line(json.dumps(summary.to_dict()))
         return
     out.print(
         f"indexed {summary.added:,} new and {summary.updated:,} updated documents into {path} "
@@ -157,12 +188,12 @@ def index_command(
     if summary.skipped:
         reasons = Counter(_reason_kind(s.reason) for s in summary.skipped)
         detail = ", ".join(f"{n} {why}" for why, n in reasons.most_common())
-        err.print(f"skipped {len(summary.skipped)} input(s): {detail}", markup=False)
+        err.line(f"skipped {len(summary.skipped)} input(s): {detail}")
         for s in summary.skipped[:20]:
             where = f"{s.source}:{s.line}" if s.line else s.source
-            err.print(f"  {where}: {s.reason}", markup=False)
+            err.line(f"  {where}: {s.reason}")
         if len(summary.skipped) > 20:
-            err.print(f"  ... and {len(summary.skipped) - 20} more", markup=False)
+            err.line(f"  ... and {len(summary.skipped) - 20} more")
 
 
 def _reason_kind(reason: str) -> str:
@@ -180,7 +211,7 @@ def _progress_bar(disabled: bool) -> Any:
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
-        console=err,
+        console=err.console,
         transient=True,
     )
     state: dict[str, Any] = {}
@@ -236,8 +267,8 @@ def search_command(
                 syntax=not plain,
             )
         except QuerySyntaxError as exc:
-            err.print(f"minisearch: error: {exc.message}", markup=False)
-            err.print(f"  {query}\n  {' ' * exc.position}^", markup=False)
+            err.line(f"minisearch: error: {exc.message}")
+            err.line(f"  {query}\n  {' ' * exc.position}^")
             raise typer.Exit(code=1) from None
         elapsed = time.perf_counter() - started
         explanations = (
@@ -260,10 +291,13 @@ def search_command(
                 }
             if explain and explanations.get(hit.id) is not None:
                 record["explanation"] = explanations[hit.id].to_dict()  # type: ignore[union-attr]
-            out.print(json.dumps(record, ensure_ascii=False, default=str), markup=False)
+            out.line(json.dumps(record, ensure_ascii=False, default=str))
         if suggestion:
-            err.print(f"did you mean: {suggestion}", markup=False)
+            err.line(f"did you mean: {suggestion}")
         return
+    from rich.markup import escape
+    from rich.table import Table
+
     table = Table(box=None, header_style="bold")
     table.add_column("rank", justify="right", no_wrap=True)
     table.add_column("score", justify="right", no_wrap=True)
@@ -290,7 +324,7 @@ def search_command(
                     out.print(f"   …{text}…")
         explanation = explanations.get(hit.id)
         if explanation is not None:
-            out.print(explanation.render(indent=2), markup=False)
+            out.line(explanation.render(indent=2))
     out.print(
         f"{len(results.hits)} of {results.total:,} matching documents ({elapsed * 1000:.1f} ms)",
         style="dim",
@@ -312,13 +346,9 @@ def similar_command(
         results = _open_index(index).more_like_this(doc_id, k)
     for hit in results.hits:
         if as_json:
-            out.print(
-                json.dumps({"rank": hit.rank, "id": hit.id, "score": hit.score}), markup=False
-            )
+            out.line(json.dumps({"rank": hit.rank, "id": hit.id, "score": hit.score}))
         else:
-            out.print(
-                f"{hit.rank:>3}  {hit.score:8.4f}  {hit.id}  {_title_of(hit.fields)}", markup=False
-            )
+            out.line(f"{hit.rank:>3}  {hit.score:8.4f}  {hit.id}  {_title_of(hit.fields)}")
 
 
 def _title_of(fields: dict[str, Any]) -> str:
@@ -338,9 +368,9 @@ def info_command(*, index: IndexOption = None, as_json: JsonOption = False) -> N
     with user_errors():
         info = _open_index(index).info()
     if as_json:
-        out.print(json.dumps(_asdict(info)), markup=False)
+        out.line(json.dumps(_asdict(info)))
         return
-    out.print(f"index          {info.path}", markup=False)
+    out.line(f"index          {info.path}")
     out.print(f"format         v{info.format_version} (generation {info.generation})")
     out.print(f"documents      {info.documents:,} live, {info.deleted:,} deleted")
     out.print(f"segments       {info.segments}")
@@ -348,7 +378,7 @@ def info_command(*, index: IndexOption = None, as_json: JsonOption = False) -> N
     for f in info.fields:
         extra = f", {info.terms[f['name']]:,} terms" if f["name"] in info.terms else ""
         boost = f", boost {f['boost']:g}" if f["kind"] == "text" else ""
-        out.print(f"field          {f['name']} ({f['kind']}{boost}{extra})", markup=False)
+        out.line(f"field          {f['name']} ({f['kind']}{boost}{extra})")
     analyzer = info.analyzer
     out.print(
         f"analyzer       stopwords={analyzer.get('stopwords')} stemmer={analyzer.get('stemmer')} "

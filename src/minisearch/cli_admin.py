@@ -58,11 +58,11 @@ def delete_command(
             "missing": missing,
             "generation": generation,
         }
-        out.print(json.dumps(record), markup=False)
+        out.line(json.dumps(record))
         return
-    out.print(f"deleted {deleted:,} document(s) (generation {generation})", markup=False)
+    out.line(f"deleted {deleted:,} document(s) (generation {generation})")
     if missing:
-        err.print(f"not found: {', '.join(missing)}", markup=False)
+        err.line(f"not found: {', '.join(missing)}")
 
 
 @app.command("merge")
@@ -85,7 +85,7 @@ def merge_command(
         "generation": commit.generation,
     }
     if as_json:
-        out.print(json.dumps(record), markup=False)
+        out.line(json.dumps(record))
         return
     out.print(
         f"merged {before} segment(s) into {len(commit.segments)} (generation {commit.generation})",
@@ -103,12 +103,12 @@ def check_command(*, index: IndexOption = None, as_json: JsonOption = False) -> 
     with user_errors():
         report = check_index(path)
     if as_json:
-        out.print(json.dumps(report.to_dict()), markup=False)
+        out.line(json.dumps(report.to_dict()))
     else:
         for warning in report.warnings:
-            err.print(f"warning: {warning.file}: {warning.message}", markup=False)
+            err.line(f"warning: {warning.file}: {warning.message}")
         for problem in report.problems:
-            err.print(f"error: {problem.file}: {problem.message}", markup=False)
+            err.line(f"error: {problem.file}: {problem.message}")
         status = "ok" if report.ok else f"{len(report.problems)} problem(s)"
         out.print(
             f"{path}: {status}; generation {report.generation}, {report.segments} segment(s), "

@@ -66,7 +66,7 @@ def eval_command(
             if Index.exists(path):
                 idx = Index.open(path)
             else:
-                err.print(f"building an index of {dataset.corpus_path} in {path} ...", markup=False)
+                err.line(f"building an index of {dataset.corpus_path} in {path} ...")
                 idx = build_beir_index(dataset.corpus_path, path)
         else:
             if queries is None or qrels is None:
@@ -100,11 +100,11 @@ def eval_command(
             "skipped_no_relevant": len(result.skipped_no_relevant),
             "missing_from_run": len(result.missing_from_run),
         }
-        out.print(json.dumps(payload), markup=False)
+        out.line(json.dumps(payload))
         return
     width = max(len(name) for name in result.means)
     for name, value in result.means.items():
-        out.print(f"{name:<{width}}  {value:.4f}", markup=False)
+        out.line(f"{name:<{width}}  {value:.4f}")
     out.print(
         f"{result.evaluated} queries evaluated, {len(result.skipped_no_relevant)} skipped "
         "(no relevant documents)",
