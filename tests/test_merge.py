@@ -127,3 +127,27 @@ def test_policy_decisions() -> None:
         forced_merges([], 0)
     with pytest.raises(ValueError):
         LogMergePolicy(merge_factor=1)
+
+
+def test_whole_field_merge_writes_the_term_at_a_time_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Small merges decode and encode whole fields with arrays; the dictionary and postings
+    must be byte for byte those of the term-at-a-time merge (deletions and updates included)."""
+    from minisearch import merge
+    from minisearch.segment.meta import Component
+    from minisearch.segment.reader import SegmentReader
+
+    _multi_segment(tmp_path / "ix")
+    searcher = Index.open(tmp_path / "ix").searcher()
+    readers = searcher.segments
+    schema = readers[0].schema
+    outputs = []
+    for limit in (0, merge.WHOLE_FIELD_MAX_POSTINGS):
+        monkeypatch.setattr(merge, "WHOLE_FIELD_MAX_POSTINGS", limit)
+        meta = merge.merge_segments(tmp_path / "ix", readers, schema)
+        reader = SegmentReader(tmp_path / "ix", meta, schema)
+        outputs.append((bytes(reader._postings_payload), reader._decode(Component.TERMS)))
+        reader.close()
+    assert outputs[0] == outputs[1]
+    assert merge._merged_postings(readers, "body") > 0

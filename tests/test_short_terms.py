@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from minisearch.postings import BLOCK_SIZE, GAP_DOCS, PACKED, RAW_DOCS, TermEntry, encode_term
-from minisearch.segment.short_terms import TermColumns, encode_terms
+from minisearch.segment.short_terms import TermColumns, decode_terms, encode_terms
 from minisearch.termdict import FieldTermsBuilder
 
 # Values at the edges of the byte widths (width codes, bit widths).
@@ -156,3 +156,22 @@ def test_dictionary_builder_takes_terms_one_by_one_and_in_blocks() -> None:
             block["min_len"] = np.array([2, 3], dtype=np.uint64)
             both.extend(["b", "c"], block)
     assert both.to_body() == appended.to_body()
+
+
+@settings(max_examples=200, deadline=None)
+@given(fields(), st.integers(0, 300))
+def test_decode_terms_reads_back_what_encode_terms_wrote(
+    field: tuple[list[dict[str, Any]], bool], offset: int
+) -> None:
+    """Short records are read with array operations, long and roaring ones one at a time."""
+    terms, with_positions = field
+    columns = columns_of(terms, with_positions)
+    encoded = encode_terms(columns, np.arange(len(terms)), offset)
+    data = memoryview(b"\x07" * offset + encoded.data.tobytes())
+    decoded = decode_terms(data, encoded.columns, with_positions)
+    assert decoded.starts.tolist() == columns.starts.tolist()
+    assert decoded.docs.tolist() == columns.docs.tolist()
+    assert decoded.tfs.tolist() == columns.tfs.tolist()
+    if with_positions:
+        assert columns.pos_deltas is not None and decoded.pos_deltas is not None
+        assert decoded.pos_deltas.tolist() == columns.pos_deltas.tolist()

@@ -29,6 +29,7 @@ from ..schema import FieldKind, Schema
 from ..storage import MappedFile
 from ..termdict import FieldTerms
 from .meta import SEGMENT_FILES, Component, SegmentMeta
+from .short_terms import DECODE_COLUMNS, TermColumns, decode_terms
 
 # Segments up to this many documents keep their ids as one list (about 1 MB at most).
 ID_LIST_MAX_DOCS = 16384
@@ -142,6 +143,15 @@ class SegmentReader:
         try:
             return TermPostings(self._postings_payload, terms.entry(ordinal), self._postings_path)
         except (ValueError, TypeError) as exc:
+            raise CorruptIndexError(self._postings_path, f"bad postings ({exc})") from None
+
+    def field_postings(self, field: str, with_positions: bool) -> TermColumns:
+        """Every term's postings of `field`, in ordinal order (merges read whole fields)."""
+        terms = self._terms[field]
+        entries = {name: terms.column(name) for name in DECODE_COLUMNS}
+        try:
+            return decode_terms(self._postings_payload, entries, with_positions)
+        except (ValueError, TypeError, IndexError) as exc:
             raise CorruptIndexError(self._postings_path, f"bad postings ({exc})") from None
 
     @cached_property

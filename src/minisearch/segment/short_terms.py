@@ -19,23 +19,28 @@ run), so below that bound `encode_term` never picks it. Longer terms are few and
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from ..codec import WIDTH_DTYPES
+from ..codec import WIDTH_DTYPES, Buffer
 from ..postings import (
+    _BITS_MASK,
     _POS_BITS_SHIFT,
     _POS_SHIFT,
     _TF_BITS_SHIFT,
+    _TF_MASK,
     BLOCK_SIZE,
     GAP_DOCS,
     PACKED,
     RAW_DOCS,
+    TermEntry,
+    TermPostings,
     encode_term,
+    position_deltas,
 )
 
 Int64Array = npt.NDArray[np.int64]
@@ -43,6 +48,8 @@ Int64Array = npt.NDArray[np.int64]
 _ROARING_MIN_BYTES = 9
 # Largest value of each width code (codec.width_code).
 _WIDTH_LIMITS = np.array([np.iinfo(dtype).max for dtype in WIDTH_DTYPES[:3]], dtype=np.int64)
+# The dictionary columns `decode_terms` reads, in this order.
+DECODE_COLUMNS = ("offset", "doc_freq", "total_term_freq", "docs_len", "flags")
 # Short terms are written this many positions at a time (bounds the temporary index arrays).
 _CHUNK_VALUES = 1 << 21
 
@@ -56,7 +63,7 @@ class TermColumns:
     its position deltas (`pos_deltas` is None for a field without positions).
     """
 
-    docs: npt.NDArray[np.uint32]
+    docs: npt.NDArray[Any]
     tfs: npt.NDArray[Any]
     lengths: npt.NDArray[Any]
     starts: Int64Array
@@ -267,3 +274,105 @@ def _bit_length(values: Int64Array) -> Int64Array:
 
 def _packed_size(count: Int64Array, width: Int64Array) -> Int64Array:
     return (count * width + 7) // 8
+
+
+def decode_terms(
+    data: Buffer, entries: Mapping[str, npt.NDArray[Any]], with_positions: bool
+) -> TermColumns:
+    """Every term's postings from `data` (a segment's postings payload), in ordinal order:
+    the inverse of `encode_terms`, for merges. `entries` holds the dictionary's columns
+    (`FieldTerms.column`); lengths are not stored per posting and come back empty.
+
+    Short records (one block, raw or gap-coded ids, format 3) are read with array
+    operations; the others through `TermPostings`, one at a time.
+    """
+    offset, doc_freq, total_tf, docs_len, flags = (
+        np.asarray(entries[name], dtype=np.int64) for name in DECODE_COLUMNS
+    )
+    starts = np.zeros(len(doc_freq) + 1, dtype=np.int64)
+    np.cumsum(doc_freq, out=starts[1:])
+    pos_starts = np.zeros(len(doc_freq) + 1, dtype=np.int64)
+    np.cumsum(total_tf, out=pos_starts[1:])
+    docs = np.zeros(int(starts[-1]), dtype=np.int64)
+    tfs = np.zeros(int(starts[-1]), dtype=np.int64)
+    deltas = np.zeros(int(pos_starts[-1]) if with_positions else 0, dtype=np.int64)
+    raw, gaps = (flags & RAW_DOCS) != 0, (flags & GAP_DOCS) != 0
+    short = ((flags & PACKED) != 0) & (doc_freq <= BLOCK_SIZE) & (raw | gaps)
+    reader = _BitReader(data)
+    out = TermColumns(docs, tfs, np.zeros(0, np.uint32), starts)
+    if with_positions:
+        out = TermColumns(docs, tfs, out.lengths, starts, deltas, pos_starts)
+    for terms in _chunks(np.flatnonzero(short), total_tf):
+        _read_short(reader, out, terms, offset, docs_len, flags)
+    for t in np.flatnonzero(~short).tolist():
+        entry = TermEntry(
+            doc_freq=int(doc_freq[t]),
+            total_term_freq=int(total_tf[t]),
+            offset=int(offset[t]),
+            docs_len=int(docs_len[t]),
+            flags=int(flags[t]),
+            max_tf=0,  # the block bounds are not needed to decode
+            min_len=0,
+        )
+        postings = TermPostings(data if isinstance(data, memoryview) else memoryview(data), entry)
+        lo, hi = starts[t], starts[t + 1]
+        docs[lo:hi] = postings.docs
+        tfs[lo:hi] = postings.tfs
+        if with_positions:
+            flat, runs = postings.flat_positions()
+            deltas[pos_starts[t] : pos_starts[t + 1]] = position_deltas(flat, runs[:-1])
+    return out
+
+
+class _BitReader:
+    """Values of up to 32 bits at any bit offset of a buffer (little-endian bit order)."""
+
+    def __init__(self, data: Buffer) -> None:
+        raw = np.frombuffer(data, dtype=np.uint8)
+        self.padded = np.zeros(len(raw) + 8, dtype=np.uint8)
+        self.padded[: len(raw)] = raw
+        # An unaligned little-endian u64 starting at every byte (and one past the end, where
+        # a 0-bit value may be read).
+        self.words = np.ndarray((len(raw) + 1,), dtype="<u8", buffer=self.padded, strides=(1,))
+
+    def bits(self, bit_at: Int64Array, width: Int64Array) -> Int64Array:
+        word = self.words[bit_at >> 3] >> (bit_at & 7).astype(np.uint64)
+        mask = (np.uint64(1) << width.astype(np.uint64)) - np.uint64(1)
+        values: Int64Array = (word & mask).astype(np.int64)
+        return values
+
+
+def _read_short(
+    reader: _BitReader,
+    out: TermColumns,
+    terms: Int64Array,
+    offset: Int64Array,
+    docs_len: Int64Array,
+    flags: Int64Array,
+) -> None:
+    """Decode the short records of `terms` into `out` (see `decode_terms`)."""
+    doc_freq = np.diff(out.starts)
+    index, rank, term = _ranges(out.starts[terms], doc_freq[terms], terms)
+    at = offset[term]
+    gap_coded = (flags[term] & GAP_DOCS) != 0
+    raw = ~gap_coded
+    out.docs[index[raw]] = reader.bits(8 * (at[raw] + 4 * rank[raw]), np.full(raw.sum(), 32))
+    # Gap-coded: the first id (u32), a width byte, then each gap - 1 at that width.
+    width = reader.padded[at[gap_coded] + 4].astype(np.int64)
+    first = rank[gap_coded] == 0
+    bit_at = 8 * (at[gap_coded] + 5) + (rank[gap_coded] - 1) * width
+    steps = np.where(first, 0, reader.bits(np.maximum(bit_at, 0), width) + 1)
+    steps[first] = reader.bits(8 * at[gap_coded][first], np.full(first.sum(), 32))
+    summed = np.cumsum(steps)
+    run = np.cumsum(first) - 1  # which gap-coded term each posting belongs to
+    out.docs[index[gap_coded]] = summed - (summed - steps)[first][run]
+    tf_width = (flags >> _TF_BITS_SHIFT) & _BITS_MASK
+    tf_at = 8 * (offset + docs_len)
+    out.tfs[index] = reader.bits(tf_at[term] + rank * tf_width[term], tf_width[term]) + 1
+    if out.pos_deltas is None or out.pos_starts is None:
+        return
+    pos_width = (flags >> _POS_BITS_SHIFT) & _BITS_MASK
+    pos_at = offset + docs_len + _packed_size(doc_freq, tf_width)
+    pos_at += (1 << (flags & _TF_MASK)) + (1 << ((flags >> _POS_SHIFT) & _TF_MASK))
+    index, rank, term = _ranges(out.pos_starts[terms], np.diff(out.pos_starts)[terms], terms)
+    out.pos_deltas[index] = reader.bits(8 * pos_at[term] + rank * pos_width[term], pos_width[term])
