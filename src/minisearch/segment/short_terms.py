@@ -293,9 +293,9 @@ def decode_terms(
     np.cumsum(doc_freq, out=starts[1:])
     pos_starts = np.zeros(len(doc_freq) + 1, dtype=np.int64)
     np.cumsum(total_tf, out=pos_starts[1:])
-    docs = np.zeros(int(starts[-1]), dtype=np.int64)
-    tfs = np.zeros(int(starts[-1]), dtype=np.int64)
-    deltas = np.zeros(int(pos_starts[-1]) if with_positions else 0, dtype=np.int64)
+    docs = np.zeros(int(starts[-1]), dtype=np.uint32)
+    tfs = np.zeros(int(starts[-1]), dtype=np.uint32)
+    deltas = np.zeros(int(pos_starts[-1]) if with_positions else 0, dtype=np.uint32)
     raw, gaps = (flags & RAW_DOCS) != 0, (flags & GAP_DOCS) != 0
     short = ((flags & PACKED) != 0) & (doc_freq <= BLOCK_SIZE) & (raw | gaps)
     reader = _BitReader(data)
