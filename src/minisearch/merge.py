@@ -39,7 +39,7 @@ from .schema import FieldKind, Schema
 from .segment.builder import SegmentBodies, write_segment
 from .segment.meta import SegmentMeta, new_segment_id
 from .segment.reader import SegmentReader
-from .segment.short_terms import TermColumns, encode_terms
+from .segment.short_terms import TermColumns, encode_terms, run_indices
 from .termdict import FieldTermsBuilder
 
 # Merges of text fields with at most this many positions (postings, without positions) in
@@ -225,7 +225,7 @@ def _merge_text_field(
     tfs = tfs.astype(np.int64)
     if rest:
         run_starts = np.cumsum(tfs) - tfs
-        runs = _runs(run_starts[order], tfs[order])
+        runs = run_indices(run_starts[order], tfs[order])
         deltas = rest[0][runs]
         pos_starts = np.append(0, np.cumsum(tfs[order]))[starts]
     docs, tfs = docs[order], tfs[order]
@@ -237,12 +237,6 @@ def _merge_text_field(
     builder = FieldTermsBuilder.empty()
     builder.extend([present[t] for t in sorted_terms.tolist()], encoded.columns)
     return builder, encoded.data.data
-
-
-def _runs(starts: npt.NDArray[np.int64], counts: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-    """The indices ``starts[i] .. starts[i] + counts[i]``, run after run."""
-    run = np.repeat(np.arange(len(starts)), counts)
-    return starts[run] + np.arange(len(run)) - (np.cumsum(counts) - counts)[run]
 
 
 def _merge_field(

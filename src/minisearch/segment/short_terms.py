@@ -15,6 +15,9 @@ takes at least 9 bytes plus 2 per run of consecutive doc numbers (a cookie, the 
 and a container header; a container stores its values or its runs in at least 2 bytes per
 run), so below that bound `encode_term` never picks it. Longer terms are few and go to
 `encode_term` too.
+
+`decode_terms` reads a whole field back the same way, for merges, which otherwise decoded
+and re-encoded every term of every input one at a time.
 """
 
 from __future__ import annotations
@@ -238,11 +241,15 @@ def _write_short(
 def _ranges(
     starts: Int64Array, counts: Int64Array, owners: Int64Array
 ) -> tuple[Int64Array, Int64Array, Int64Array]:
-    """The indices of the runs ``starts[i] .. starts[i] + counts[i]`` end to end, each one's
-    rank in its run, and its run's owner."""
+    """`run_indices`, each index's rank in its run, and its run's owner."""
     run = np.repeat(np.arange(len(starts)), counts)
     rank = np.arange(len(run), dtype=np.int64) - (np.cumsum(counts) - counts)[run]
     return starts[run] + rank, rank, owners[run]
+
+
+def run_indices(starts: Int64Array, counts: Int64Array) -> Int64Array:
+    """The indices ``starts[i] .. starts[i] + counts[i] - 1``, run after run."""
+    return _ranges(starts, counts, np.arange(len(starts)))[0]
 
 
 def _put_bytes(out: npt.NDArray[np.uint8], byte_at: Int64Array, values: npt.NDArray[Any]) -> None:
