@@ -129,25 +129,36 @@ def test_policy_decisions() -> None:
         LogMergePolicy(merge_factor=1)
 
 
-def test_whole_field_merge_writes_the_term_at_a_time_bytes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("chunk", [1, 37, 4 * 1024 * 1024])
+def test_merge_by_term_ranges_writes_the_term_at_a_time_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
 ) -> None:
-    """Small merges decode and encode whole fields with arrays; the dictionary and postings
-    must be byte for byte those of the term-at-a-time merge (deletions and updates included)."""
+    """Text fields are merged a range of terms at a time with arrays; the dictionary and the
+    postings must be byte for byte the term-at-a-time merge's (deletions and updates
+    included), however small the ranges."""
+    import numpy as np
+
     from minisearch import merge
-    from minisearch.segment.meta import Component
-    from minisearch.segment.reader import SegmentReader
 
     _multi_segment(tmp_path / "ix")
-    searcher = Index.open(tmp_path / "ix").searcher()
-    readers = searcher.segments
-    schema = readers[0].schema
-    outputs = []
-    for limit in (0, merge.WHOLE_FIELD_MAX_POSTINGS):
-        monkeypatch.setattr(merge, "WHOLE_FIELD_MAX_POSTINGS", limit)
-        meta = merge.merge_segments(tmp_path / "ix", readers, schema)
-        reader = SegmentReader(tmp_path / "ix", meta, schema)
-        outputs.append((bytes(reader._postings_payload), reader._decode(Component.TERMS)))
-        reader.close()
-    assert outputs[0] == outputs[1]
-    assert merge._merged_postings(readers, "body") > 0
+    readers = Index.open(tmp_path / "ix").searcher().segments
+    lives = [merge._live_docs(r) for r in readers]
+    remaps, base = [], 0
+    for reader, live in zip(readers, lives, strict=True):
+        remap = np.full(reader.doc_count, -1, dtype=np.int64)
+        remap[live] = np.arange(base, base + len(live))
+        remaps.append(remap)
+        base += len(live)
+    monkeypatch.setattr(merge, "MERGE_CHUNK_POSITIONS", chunk)
+    for field in ("title", "body"):
+        lengths = np.concatenate(
+            [r.field_lengths(field)[live] for r, live in zip(readers, lives, strict=True)]
+        ).astype(np.uint32)
+        want: list[bytes] = []
+        expected, end = merge._merge_field(readers, remaps, field, lengths, True, want, 5)
+        got: list[bytes] = []
+        actual, got_end = merge._merge_text_field(readers, remaps, field, lengths, True, got, 5)
+        assert b"".join(got) == b"".join(want) and got_end == end
+        assert actual.to_body() == expected.to_body()
+        if chunk == 1:
+            assert len(merge._term_ranges(readers, field)) > 10

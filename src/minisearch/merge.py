@@ -23,6 +23,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
+from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,15 +40,14 @@ from .schema import FieldKind, Schema
 from .segment.builder import SegmentBodies, write_segment
 from .segment.meta import SegmentMeta, new_segment_id
 from .segment.reader import SegmentReader
-from .segment.short_terms import TermColumns, encode_terms, run_indices
+from .segment.short_terms import EncodedTerms, TermColumns, encode_terms, run_indices
 from .termdict import FieldTermsBuilder
 
-# Merges of text fields with at most this many positions (postings, without positions) in
-# all inputs decode and encode whole fields with array operations; larger ones go a term at
-# a time. The whole-field merge peaks at ~65 bytes per position (synthetic 100k, 15.6M
-# positions in 8 segments: 1.7 GB against 0.74 GB, and 9.7 s against 69 s), so this keeps
-# its extra memory near the writer's default budget.
-WHOLE_FIELD_MAX_POSTINGS = 8 * 1024 * 1024
+# A text field is merged about this many positions (postings, without positions) at a time,
+# in ranges of terms: decoding and encoding a range with array operations peaks at ~65
+# bytes per position. Synthetic 100k in 8 segments (15.6M positions): 9.6 s and 0.91 GB
+# peak RSS in ranges of 4M, against 69 s and 0.74 GB a term at a time (1.7 GB in one range).
+MERGE_CHUNK_POSITIONS = 4 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,16 +135,9 @@ def merge_segments(
         ).astype(np.uint32)
         norms_body[field.name] = list(codec.encode_uints(lengths))
         length_sums[field.name] = int(lengths.sum(dtype=np.int64))
-        if _merged_postings(readers, field.name) <= WHOLE_FIELD_MAX_POSTINGS:
-            builder, data = _merge_text_field(
-                readers, remaps, field.name, lengths, field.positions, offset
-            )
-            chunks.append(data)
-            offset += len(data)
-        else:
-            builder, offset = _merge_field(
-                readers, remaps, field.name, lengths, field.positions, chunks, offset
-            )
+        builder, offset = _merge_text_field(
+            readers, remaps, field.name, lengths, field.positions, chunks, offset
+        )
         terms_body[field.name] = builder.to_body()
     for field in schema.of_kind(FieldKind.KEYWORD):
         builder, offset = _merge_field(readers, remaps, field.name, None, False, chunks, offset)
@@ -166,39 +159,76 @@ def _live_docs(reader: SegmentReader) -> npt.NDArray[np.int64]:
     return np.arange(reader.doc_count) if live is None else np.flatnonzero(live)
 
 
-def _merged_postings(readers: Sequence[SegmentReader], name: str) -> int:
-    """Positions (or postings) of field `name` in all of `readers`."""
-    total = 0
-    for reader in readers:
-        terms = reader.terms(name)
-        if terms is not None and len(terms):
-            total += int(terms.column("total_term_freq").sum(dtype=np.int64))
-    return total
-
-
 def _merge_text_field(
     readers: Sequence[SegmentReader],
     remaps: Sequence[npt.NDArray[np.int64]],
     name: str,
     lengths: npt.NDArray[np.uint32],
     with_positions: bool,
+    chunks: list[Buffer],
     offset: int,
-) -> tuple[FieldTermsBuilder, Buffer]:
-    """`_merge_field` of a text field with whole-field arrays: every input's postings are
-    decoded at once (`decode_terms`), renumbered, grouped by term and encoded at once
-    (`encode_terms`). The bytes are the same; a merge of small segments takes a fraction of
-    the time of one array operation per term and input."""
+) -> tuple[FieldTermsBuilder, int]:
+    """`_merge_field` of a text field, a range of terms at a time: every input's postings of
+    the range are decoded at once (`decode_terms`), renumbered, grouped by term and encoded
+    at once (`encode_terms`). The bytes are the same, in a fraction of the time that one
+    array operation per term and input takes on a large vocabulary."""
+    builder = FieldTermsBuilder.empty()
+    for ranges in _term_ranges(readers, name):
+        merged = _merge_term_range(readers, remaps, name, ranges, lengths, with_positions, offset)
+        if merged is not None:
+            terms, encoded = merged
+            builder.extend(terms, encoded.columns)
+            chunks.append(encoded.data.data)
+            offset += len(encoded.data)
+    return builder, offset
+
+
+def _term_ranges(readers: Sequence[SegmentReader], name: str) -> list[list[tuple[int, int]]]:
+    """Ranges of term ordinals, one per reader, that together cover each reader's terms in
+    order and hold about `MERGE_CHUNK_POSITIONS` positions in all (cut at the terms of the
+    reader with the most positions)."""
+    dictionaries = [reader.terms(name) for reader in readers]
+    sizes = [len(d) if d is not None else 0 for d in dictionaries]
+    totals = [
+        int(d.column("total_term_freq").sum(dtype=np.int64)) if d is not None and len(d) else 0
+        for d in dictionaries
+    ]
+    keys: list[str] = []
+    biggest = dictionaries[int(np.argmax(totals))] if sum(totals) else None
+    if biggest is not None:
+        running = np.cumsum(biggest.column("total_term_freq"), dtype=np.int64)
+        share = max(1, MERGE_CHUNK_POSITIONS * max(totals) // sum(totals))
+        cuts = np.searchsorted(running, np.arange(share, int(running[-1]), share), "right")
+        keys = [biggest.terms[int(cut)] for cut in np.unique(cuts) if 0 < cut < len(biggest)]
+    bounds = [
+        [0, *(bisect_left(d.terms, key) if d is not None else 0 for key in keys), size]
+        for d, size in zip(dictionaries, sizes, strict=True)
+    ]
+    return [[(b[j], b[j + 1]) for b in bounds] for j in range(len(keys) + 1)]
+
+
+def _merge_term_range(
+    readers: Sequence[SegmentReader],
+    remaps: Sequence[npt.NDArray[np.int64]],
+    name: str,
+    ranges: Sequence[tuple[int, int]],
+    lengths: npt.NDArray[np.uint32],
+    with_positions: bool,
+    offset: int,
+) -> tuple[list[str], EncodedTerms] | None:
+    """The merged records of the terms in `ranges` (ordinals per reader) starting at
+    `offset`, or None if no live document holds any of them."""
     term_number: dict[str, int] = {}
     per_input: list[tuple[npt.NDArray[Any], ...]] = []
-    for reader, remap in zip(readers, remaps, strict=True):
+    for reader, remap, (lo, hi) in zip(readers, remaps, ranges, strict=True):
         terms = reader.terms(name)
-        if terms is None or not len(terms):
+        if terms is None or lo == hi:
             continue
-        columns = reader.field_postings(name, with_positions)
+        columns = reader.field_postings(name, with_positions, lo, hi)
         numbers = np.fromiter(
-            (term_number.setdefault(term, len(term_number)) for term in terms.terms),
+            (term_number.setdefault(terms.terms[o], len(term_number)) for o in range(lo, hi)),
             dtype=np.int64,
-            count=len(terms),
+            count=hi - lo,
         )
         docs = remap[columns.docs]
         keep = docs >= 0
@@ -209,7 +239,7 @@ def _merge_text_field(
         per_input.append(tuple(parts))
         del columns, docs, keep, term_of
     if not per_input or not sum(len(parts[0]) for parts in per_input):
-        return FieldTermsBuilder.empty(), b""
+        return None
     term_of, docs, tfs, *rest = (np.concatenate(column) for column in zip(*per_input, strict=True))
     del per_input
     # Inputs are in order and renumbered in order, so each term's postings stay by doc
@@ -225,8 +255,7 @@ def _merge_text_field(
     tfs = tfs.astype(np.int64)
     if rest:
         run_starts = np.cumsum(tfs) - tfs
-        runs = run_indices(run_starts[order], tfs[order])
-        deltas = rest[0][runs]
+        deltas = rest[0][run_indices(run_starts[order], tfs[order])]
         pos_starts = np.append(0, np.cumsum(tfs[order]))[starts]
     docs, tfs = docs[order], tfs[order]
     names = list(term_number)
@@ -234,9 +263,7 @@ def _merge_text_field(
     columns = TermColumns(docs.astype(np.uint32), tfs, lengths[docs], starts, deltas, pos_starts)
     sorted_terms = np.array(sorted(range(len(present)), key=present.__getitem__), dtype=np.int64)
     encoded = encode_terms(columns, sorted_terms, offset)
-    builder = FieldTermsBuilder.empty()
-    builder.extend([present[t] for t in sorted_terms.tolist()], encoded.columns)
-    return builder, encoded.data.data
+    return [present[t] for t in sorted_terms.tolist()], encoded
 
 
 def _merge_field(

@@ -145,10 +145,13 @@ class SegmentReader:
         except (ValueError, TypeError) as exc:
             raise CorruptIndexError(self._postings_path, f"bad postings ({exc})") from None
 
-    def field_postings(self, field: str, with_positions: bool) -> TermColumns:
-        """Every term's postings of `field`, in ordinal order (merges read whole fields)."""
+    def field_postings(
+        self, field: str, with_positions: bool, lo: int = 0, hi: int | None = None
+    ) -> TermColumns:
+        """The postings of the terms of `field` with ordinals `lo` to `hi` (merges read
+        whole ranges of terms)."""
         terms = self._terms[field]
-        entries = {name: terms.column(name) for name in DECODE_COLUMNS}
+        entries = {name: terms.column(name)[lo:hi] for name in DECODE_COLUMNS}
         try:
             return decode_terms(self._postings_payload, entries, with_positions)
         except (ValueError, TypeError, IndexError) as exc:
