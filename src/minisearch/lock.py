@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-import socket
 import time
 from pathlib import Path
 
@@ -50,7 +49,7 @@ class WriteLock:
         os.ftruncate(fd, 0)
         os.pwrite(
             fd,
-            f"pid={os.getpid()} host={socket.gethostname()} since={time.time():.0f}\n".encode(),
+            f"pid={os.getpid()} host={os.uname().nodename} since={time.time():.0f}\n".encode(),
             0,
         )
         self._fd = fd
