@@ -205,11 +205,13 @@ class FieldTerms:
             min_len=int(c["min_len"][ordinal]),
         )
 
-    def column(self, name: str) -> npt.NDArray[Any]:
+    def column(self, name: str, lo: int = 0, hi: int | None = None) -> npt.NDArray[Any]:
+        """One statistic of the terms with ordinals `lo` to `hi` (all by default)."""
+        values = self._columns[name][lo:hi]
         if name == "flags" and self._flag_table is not None:
-            flags: npt.NDArray[Any] = self._flag_table[self._columns[name]]
+            flags: npt.NDArray[Any] = self._flag_table[values]
             return flags
-        return self._columns[name]
+        return values
 
     @property
     def doc_freqs(self) -> npt.NDArray[np.uint32]:

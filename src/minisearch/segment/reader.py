@@ -151,7 +151,7 @@ class SegmentReader:
         """The postings of the terms of `field` with ordinals `lo` to `hi` (merges read
         whole ranges of terms)."""
         terms = self._terms[field]
-        entries = {name: terms.column(name)[lo:hi] for name in DECODE_COLUMNS}
+        entries = {name: terms.column(name, lo, hi) for name in DECODE_COLUMNS}
         try:
             return decode_terms(self._postings_payload, entries, with_positions)
         except (ValueError, TypeError, IndexError) as exc:
