@@ -152,8 +152,17 @@ class SegmentReader:
         whole ranges of terms)."""
         terms = self._terms[field]
         entries = {name: terms.column(name, lo, hi) for name in DECODE_COLUMNS}
+        payload = self._postings_payload
+        # Only the bytes of these records: from the first one to the next term's record
+        # (offsets ascend with ordinals), or to the end when that does not bound them.
+        offsets = entries["offset"]
+        start, end = (int(offsets.min()), len(payload)) if len(offsets) else (0, 0)
+        if hi is not None and hi < len(terms):
+            after = int(terms.column("offset", hi, hi + 1)[0])
+            end = after if len(offsets) and after > int(offsets.max()) else end
+        entries["offset"] = offsets.astype(np.int64) - start
         try:
-            return decode_terms(self._postings_payload, entries, with_positions)
+            return decode_terms(payload[start:end], entries, with_positions)
         except (ValueError, TypeError, IndexError) as exc:
             raise CorruptIndexError(self._postings_path, f"bad postings ({exc})") from None
 

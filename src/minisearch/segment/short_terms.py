@@ -231,10 +231,10 @@ def _write_short(
     _put_bytes(out, min_len_at, plan.min_len[terms])
     if columns.pos_deltas is None or columns.pos_starts is None:
         return
-    pos_at = np.zeros_like(at)
-    pos_at[terms] = min_len_at + (1 << plan.len_code[terms])
-    index, rank, term = _ranges(columns.pos_starts[terms], plan.total_tf[terms], terms)
-    bit_at = 8 * pos_at[term] + rank * plan.pos_width[term]
+    pos_at = min_len_at + (1 << plan.len_code[terms])  # by place in `terms`
+    places = np.arange(len(terms))
+    index, rank, place = _ranges(columns.pos_starts[terms], plan.total_tf[terms], places)
+    bit_at = 8 * pos_at[place] + rank * plan.pos_width[terms[place]]
     _or_bits(out, bit_at, columns.pos_deltas[index])
 
 
@@ -302,13 +302,12 @@ def decode_terms(
     np.cumsum(total_tf, out=pos_starts[1:])
     docs = np.zeros(int(starts[-1]), dtype=np.uint32)
     tfs = np.zeros(int(starts[-1]), dtype=np.uint32)
-    deltas = np.zeros(int(pos_starts[-1]) if with_positions else 0, dtype=np.uint32)
+    deltas = np.zeros(int(pos_starts[-1]), dtype=np.uint32) if with_positions else None
     raw, gaps = (flags & RAW_DOCS) != 0, (flags & GAP_DOCS) != 0
     short = ((flags & PACKED) != 0) & (doc_freq <= BLOCK_SIZE) & (raw | gaps)
     reader = _BitReader(data)
-    out = TermColumns(docs, tfs, np.zeros(0, np.uint32), starts)
-    if with_positions:
-        out = TermColumns(docs, tfs, out.lengths, starts, deltas, pos_starts)
+    no_lengths = np.zeros(0, dtype=np.uint32)
+    out = TermColumns(docs, tfs, no_lengths, starts, deltas, pos_starts if with_positions else None)
     for terms in _chunks(np.flatnonzero(short), total_tf):
         _read_short(reader, out, terms, offset, docs_len, flags)
     for t in np.flatnonzero(~short).tolist():
@@ -321,11 +320,11 @@ def decode_terms(
             max_tf=0,  # the block bounds are not needed to decode
             min_len=0,
         )
-        postings = TermPostings(data if isinstance(data, memoryview) else memoryview(data), entry)
+        postings = TermPostings(memoryview(data), entry)
         lo, hi = starts[t], starts[t + 1]
         docs[lo:hi] = postings.docs
         tfs[lo:hi] = postings.tfs
-        if with_positions:
+        if deltas is not None:
             flat, runs = postings.flat_positions()
             deltas[pos_starts[t] : pos_starts[t + 1]] = position_deltas(flat, runs[:-1])
     return out
