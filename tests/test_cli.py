@@ -264,6 +264,28 @@ def test_jsonl_with_id_and_text_fields_and_a_bad_line(tmp_path: Path) -> None:
     assert "_id" not in by_id["d1"].fields
 
 
+def test_every_entry_point_has_every_command_and_exit_status(tmp_path: Path) -> None:
+    """`minisearch`, `python -m minisearch` and `python -m minisearch.cli` are the same
+    program: all commands, and typer's exit status (2 for a usage error) comes through the
+    quick exit of `main`."""
+    commands = ("index", "search", "similar", "info", "delete", "merge", "check", "eval")
+    for module in ("minisearch", "minisearch.cli"):
+        proc = subprocess.run(
+            [sys.executable, "-m", module, "--help"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "COLUMNS": "200"},
+            stdin=subprocess.DEVNULL,
+        )
+        assert proc.returncode == 0, proc.stderr
+        listed = {line.split()[1] for line in proc.stdout.splitlines() if line.startswith("│ ")}
+        assert listed.issuperset(commands), (module, proc.stdout)
+    usage = run(tmp_path, "search")  # the query argument is missing
+    assert usage.returncode == 2 and "Missing argument" in usage.stderr, usage.stderr
+
+
 # --- fast in-process checks (CliRunner) ---------------------------------------------------------
 
 

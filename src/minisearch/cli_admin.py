@@ -14,7 +14,17 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from .cli import IndexOption, JsonOption, _open_index, app, err, fail, out, user_errors
+from .cli import (
+    IndexOption,
+    JsonOption,
+    _long_running,
+    _open_index,
+    app,
+    err,
+    fail,
+    out,
+    user_errors,
+)
 
 WaitOption = Annotated[
     float, typer.Option("--wait", help="Seconds to wait for another writer's lock.")
@@ -76,6 +86,7 @@ def merge_command(
     as_json: JsonOption = False,
 ) -> None:
     """Merge segments (default: into one), dropping deleted documents."""
+    _long_running()
     with user_errors(), _open_writer(index, wait) as writer:
         before = len(writer.commit_point.segments)
         commit = writer.merge(max_segments=max_segments)

@@ -14,7 +14,17 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from .cli import IndexOption, JsonOption, _progress_bar, app, err, fail, out, user_errors
+from .cli import (
+    IndexOption,
+    JsonOption,
+    _long_running,
+    _progress_bar,
+    app,
+    err,
+    fail,
+    out,
+    user_errors,
+)
 
 
 @app.command("eval")
@@ -47,6 +57,7 @@ def eval_command(
     as_json: JsonOption = False,
 ) -> None:
     """Run every judged query and print nDCG@10, Recall@100, MAP@1000, MRR@10, P@10."""
+    _long_running()
     from .evaluation import (
         DEFAULT_MEASURES,
         load_beir_dir,
