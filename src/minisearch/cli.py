@@ -408,7 +408,6 @@ def _register_command_modules() -> None:
                 raise
 
 
-
 def main() -> NoReturn:
     """Console-script entry point: run one command, then end the process at once.
 
