@@ -15,7 +15,7 @@ are therefore plain little-endian arrays (read without copying).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -25,6 +25,8 @@ from .codec import Buffer
 MAX_WIDTH = 32
 _SMALL = 48  # up to this many values, `pack` works on one Python integer
 _GROUPED = 1024  # from this many values on, `unpack` works in groups of eight
+# A count or width: one, or one per term (short_terms.py lays out many records at once).
+_Size = TypeVar("_Size", int, npt.NDArray[np.int64])
 _WHOLE: dict[int, np.dtype[Any]] = {8: np.dtype("<u1"), 16: np.dtype("<u2"), 32: np.dtype("<u4")}
 
 
@@ -36,8 +38,8 @@ def width_for(max_value: int) -> int:
     return width
 
 
-def packed_size(count: int, width: int) -> int:
-    """Bytes taken by `count` values of `width` bits."""
+def packed_size(count: _Size, width: _Size) -> _Size:
+    """Bytes taken by `count` values of `width` bits (or, for arrays, of each count and width)."""
     return (count * width + 7) // 8
 
 

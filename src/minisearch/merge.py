@@ -40,7 +40,13 @@ from .schema import FieldKind, Schema
 from .segment.builder import SegmentBodies, write_segment
 from .segment.meta import SegmentMeta, new_segment_id
 from .segment.reader import SegmentReader
-from .segment.short_terms import EncodedTerms, TermColumns, encode_terms, run_indices
+from .segment.short_terms import (
+    EncodedTerms,
+    TermColumns,
+    encode_in_term_order,
+    group_by_term,
+    run_indices,
+)
 from .termdict import FieldTermsBuilder
 
 # A text field is merged about this many positions (postings, without positions) at a time,
@@ -244,13 +250,8 @@ def _merge_term_range(
     del per_input
     # Inputs are in order and renumbered in order, so each term's postings stay by doc
     # number when grouped by term in input order.
-    keys = term_of.astype(np.uint64) << np.uint64(32)
-    keys |= np.arange(len(keys), dtype=np.uint64)
-    keys.sort()
-    order = (keys & np.uint64(0xFFFF_FFFF)).astype(np.intp)
-    term_of = (keys >> np.uint64(32)).astype(np.int64)
-    del keys
-    starts = np.append(np.flatnonzero(np.diff(term_of, prepend=-1)), len(term_of))
+    order, grouped = group_by_term(term_of)
+    starts = np.append(np.flatnonzero(np.diff(grouped, prepend=-1)), len(grouped))
     deltas, pos_starts = None, None
     tfs = tfs.astype(np.int64)
     if rest:
@@ -259,11 +260,9 @@ def _merge_term_range(
         pos_starts = np.append(0, np.cumsum(tfs[order]))[starts]
     docs, tfs = docs[order], tfs[order]
     names = list(term_number)
-    present = [names[number] for number in term_of[starts[:-1]].tolist()]
+    present = [names[number] for number in grouped[starts[:-1]].tolist()]
     columns = TermColumns(docs.astype(np.uint32), tfs, lengths[docs], starts, deltas, pos_starts)
-    sorted_terms = np.array(sorted(range(len(present)), key=present.__getitem__), dtype=np.int64)
-    encoded = encode_terms(columns, sorted_terms, offset)
-    return [present[t] for t in sorted_terms.tolist()], encoded
+    return encode_in_term_order(columns, present, offset)
 
 
 def _merge_field(

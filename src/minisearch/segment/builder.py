@@ -29,7 +29,7 @@ from ..schema import FieldKind, Schema, keyword_values
 from ..storage import fsync_dir, write_durable
 from ..termdict import FieldTermsBuilder
 from .meta import LENGTH_SUMS, Component, FileInfo, SegmentMeta, new_segment_id
-from .short_terms import TermColumns, encode_terms
+from .short_terms import TermColumns, encode_in_term_order, group_by_term
 
 
 class _SurfaceOrdinals(dict[str, int]):
@@ -321,16 +321,10 @@ def _invert_text(
         return builder, [], offset
     # Peak memory is the point here (a segment is as large as the budget lets it be): the
     # sorted columns are freed as soon as what follows no longer needs them, and nothing
-    # per posting becomes a Python object.
-    # Grouped by term, in the order added within a term (doc, then position): sorting the
-    # keys (ordinal, index) takes two thirds of the time of a stable argsort of the ordinals.
+    # per posting becomes a Python object. Grouped by term, in the order added within a term
+    # (doc, then position).
     n = len(term_ids)
-    keys = term_ids.astype(np.uint64) << np.uint64(32)
-    keys |= np.arange(n, dtype=np.uint64)
-    keys.sort()
-    tids = (keys >> np.uint64(32)).astype(np.uint32)
-    order = (keys & np.uint64(0xFFFF_FFFF)).astype(np.intp)
-    del keys
+    order, tids = group_by_term(term_ids)
     docs = docs[order]
     new_pair = np.empty(n, dtype=bool)
     new_pair[0] = True
@@ -355,9 +349,8 @@ def _invert_text(
         term_of = [term_of[tid] for tid in present.tolist()]
     del pair_tid, pair_starts, present
     columns = TermColumns(pair_doc, pair_tf, lengths[pair_doc], term_starts, deltas, pos_starts)
-    sorted_terms = np.array(sorted(range(len(term_of)), key=term_of.__getitem__), dtype=np.int64)
-    encoded = encode_terms(columns, sorted_terms, offset)
-    builder.extend([term_of[t] for t in sorted_terms.tolist()], encoded.columns)
+    names, encoded = encode_in_term_order(columns, term_of, offset)
+    builder.extend(names, encoded.columns)
     return builder, [encoded.data.data], offset + len(encoded.data)
 
 

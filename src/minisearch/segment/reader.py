@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -29,7 +29,9 @@ from ..schema import FieldKind, Schema
 from ..storage import MappedFile
 from ..termdict import FieldTerms
 from .meta import SEGMENT_FILES, Component, SegmentMeta
-from .short_terms import DECODE_COLUMNS, TermColumns, decode_terms
+
+if TYPE_CHECKING:
+    from .short_terms import TermColumns
 
 # Segments up to this many documents keep their ids as one list (about 1 MB at most).
 ID_LIST_MAX_DOCS = 16384
@@ -150,6 +152,8 @@ class SegmentReader:
     ) -> TermColumns:
         """The postings of the terms of `field` with ordinals `lo` to `hi` (merges read
         whole ranges of terms)."""
+        from .short_terms import DECODE_COLUMNS, decode_terms  # merges only: not at start-up
+
         terms = self._terms[field]
         entries = {name: terms.column(name, lo, hi) for name in DECODE_COLUMNS}
         payload = self._postings_payload
